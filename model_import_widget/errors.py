@@ -1,0 +1,99 @@
+"""The exception tree of model_import_widget: every error the SDK, the registry and the form raise.
+
+Messages say what is wrong and how to fix it. No exception ever carries a secret (key, password, token).
+
+    ModelImportError                    base of everything raised here
+    ├── SpecValidationError             (also ValueError) the model's fields break the rule table;
+    │                                   .errors is what spec.validate returns
+    ├── ConfigFileError                 (also ValueError) a config.json cannot be read; .path .line .column
+    ├── CredentialsError                credentials are missing, incomplete or malformed
+    ├── BackendUnavailableError         the chosen backend cannot be used from here (yet)
+    ├── ImportFailedError               the import ended `failed`; .model_id .events
+    ├── ImportCancelledError            the cancel event was set; nothing stays registered; .model_id
+    └── ServiceError                    the backend refused a request; .status .error_code .error_msg .request_id
+        ├── ModelNotFoundError          404 ModelArts.3001; .model_id
+        └── DuplicateModelError         409 ModelArts.3002; .model_id (the existing one) .model_name .model_version
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ModelImportError(Exception):
+    """Base class of every error raised by model_import_widget."""
+
+
+class SpecValidationError(ModelImportError, ValueError):
+    """The fields of a model break one or more rules; `.errors` lists every one of them."""
+
+    def __init__(self, errors: list[dict[str, Any]]):
+        self.errors = list(errors)
+        lines = [f"{len(self.errors)} problem(s) with the model's fields:"]
+        lines += [f"  - {e['field'] or '(model)'}: {e['message']}" for e in self.errors]
+        super().__init__("\n".join(lines))
+
+
+class ConfigFileError(ModelImportError, ValueError):
+    """A config.json cannot be read, even tolerantly. Points at the line and column."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None, column: int | None = None):
+        self.path, self.line, self.column = path, line, column
+        where = path or "config.json"
+        if line is not None:
+            where += f", line {line}" + (f", column {column}" if column is not None else "")
+        super().__init__(f"{where}: {message}")
+
+
+class CredentialsError(ModelImportError):
+    """Credentials are missing, incomplete or malformed. The message never contains a secret."""
+
+
+class BackendUnavailableError(ModelImportError):
+    """The selected backend cannot serve requests from this installation."""
+
+
+class ImportFailedError(ModelImportError):
+    """The model was registered but publishing failed; `.events` explain why."""
+
+    def __init__(self, model_id: str, events: list[dict[str, Any]], message: str | None = None):
+        self.model_id = model_id
+        self.events = list(events)
+        failures = [e.get("event_info", "") for e in self.events if e.get("event_type") == "failed"]
+        detail = failures[-1] if failures else "see .events"
+        super().__init__(message or f"model {model_id} failed to import: {detail}")
+
+
+class ImportCancelledError(ModelImportError):
+    """The import was cancelled; nothing of it stays registered."""
+
+    def __init__(self, model_id: str | None = None):
+        self.model_id = model_id
+        super().__init__("the import was cancelled; nothing was registered")
+
+
+class ServiceError(ModelImportError):
+    """The backend (ModelArts or the embedded registry) refused a request."""
+
+    def __init__(self, status: int, error_code: str, error_msg: str, request_id: str | None = None):
+        self.status, self.error_code, self.error_msg, self.request_id = status, error_code, error_msg, request_id
+        text = f"{error_code} (HTTP {status}): {error_msg}"
+        if request_id:
+            text += f" [request id {request_id}]"
+        super().__init__(text)
+
+
+class ModelNotFoundError(ServiceError):
+    """No model has this id."""
+
+    def __init__(self, model_id: str, request_id: str | None = None):
+        self.model_id = model_id
+        super().__init__(404, "ModelArts.3001", f"Model ({model_id}) does not exist.", request_id)
+
+
+class DuplicateModelError(ServiceError):
+    """A model with this name and version exists already; `.model_id` is the existing one."""
+
+    def __init__(self, model_name: str, model_version: str, model_id: str | None = None, request_id: str | None = None):
+        self.model_name, self.model_version, self.model_id = model_name, model_version, model_id
+        super().__init__(409, "ModelArts.3002", f"Model ({model_name}, {model_version}) already exists.", request_id)

@@ -1,0 +1,96 @@
+"""The one contract every registry backend implements (embedded registry, ModelArts REST).
+
+Backends speak in plain dicts shaped like the ModelArts REST responses (spec §2); they never validate
+fields (the SDK did that with `spec` before calling) and never import ipywidgets.
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+from typing import Any, Callable, NamedTuple
+
+
+class Progress(NamedTuple):
+    """What an import has moved so far; passed to the `progress=` callable."""
+
+    bytes_done: int
+    bytes_total: int
+    files_done: int
+    files_total: int
+
+
+ProgressCallback = Callable[[Progress], None]
+
+FINAL_STATUSES = frozenset({"published", "failed", "building_failed"})
+
+
+class RegistryBackend(abc.ABC):
+    """Create, read, list and delete models. One implementation per place models live."""
+
+    kind: str = ""  # "embedded" or "modelarts"
+
+    @abc.abstractmethod
+    def create_model(
+        self,
+        fields: dict[str, Any],
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> str:
+        """Register a model and start importing it; return its id as soon as it is registered.
+
+        `fields` is a validated spec dumped to plain data (`ModelSpec.to_fields()`): `model_name` is
+        always set, `apis` is a list, params/dependencies are lists of dicts, `source_location_type`
+        is "OBS_SOURCE" or "LOCAL_SOURCE". The import goes on in the background; its end shows as
+        `model_status` `published` or `failed` plus events. Setting `cancel` before it ends removes
+        the model entirely. Raises DuplicateModelError before registering anything when name+version
+        exist, ServiceError for a source that cannot be read.
+        """
+
+    @abc.abstractmethod
+    def get_model(self, model_id: str) -> dict[str, Any]:
+        """The model's details (spec §2.1 fields). Raises ModelNotFoundError."""
+
+    @abc.abstractmethod
+    def list_models(
+        self,
+        *,
+        model_name: str | None = None,
+        exact_match: bool = False,
+        model_version: str | None = None,
+        model_status: str | None = None,
+        description: str | None = None,
+        model_type: str | None = None,
+        offset: int = 0,
+        limit: int = 1000,
+        sort_by: str = "create_at",
+        order: str = "desc",
+    ) -> dict[str, Any]:
+        """`{"total_count", "count", "models": [...]}` as spec §2.2 (name/description fuzzy)."""
+
+    @abc.abstractmethod
+    def delete_model(self, model_id: str, *, cascade: bool = False) -> dict[str, Any]:
+        """`{"delete_success_list": [...], "delete_failed_list": [...]}` as spec §2.3."""
+
+    @abc.abstractmethod
+    def get_model_events(self, model_id: str) -> list[dict[str, Any]]:
+        """Events oldest first: `{"event_type": "normal"|"failed", "event_info": str, "create_time": ms}`."""
+
+    def wait_model(self, model_id: str, timeout: float | None = None, poll_interval: float = 0.05) -> dict[str, Any]:
+        """Block until the model reaches a final status; return its details. Raises TimeoutError."""
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        interval = poll_interval
+        while True:
+            info = self.get_model(model_id)
+            if info["model_status"] in FINAL_STATUSES:
+                return info
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"model {model_id} is still {info['model_status']} after {timeout} s")
+            time.sleep(interval)
+            interval = min(interval * 1.5, 2.0)
+
+    def close(self) -> None:
+        """Release files and connections."""
