@@ -713,7 +713,7 @@ class ModelSpec(BaseModel):
         value = _blank_to_none(value)
         if value is None:
             return SourceLocationType.OBS_SOURCE
-        if isinstance(value, SourceLocationType) or value in SourceLocationType.__members__:
+        if isinstance(value, SourceLocationType) or (isinstance(value, str) and value in SourceLocationType.__members__):
             return value
         hint = str(value).strip().upper()
         suffix = f"; did you mean {hint}?" if hint in SourceLocationType.__members__ else ""
@@ -852,7 +852,8 @@ class ModelSpec(BaseModel):
 def _model_cross_checks(data: dict[str, Any], info: ValidationInfo) -> list[InitErrorDetails]:
     """Rules between fields, checked on the raw input so they show even while other fields are wrong."""
     errors: list[InitErrorDetails] = []
-    location_type = str(getattr(data.get("source_location_type"), "value", data.get("source_location_type")) or "OBS_SOURCE")
+    raw_type = data.get("source_location_type")
+    location_type = str(getattr(raw_type, "value", raw_type)) if isinstance(raw_type, (str, SourceLocationType)) and raw_type else "OBS_SOURCE"
     location = data.get("source_location")
     location = os.fspath(location) if isinstance(location, os.PathLike) else location
     location = location.strip() if isinstance(location, str) else None
@@ -932,7 +933,7 @@ def _model_cross_checks(data: dict[str, Any], info: ValidationInfo) -> list[Init
 
 def _canonical_type(value: Any) -> str:
     """The service's spelling of a model type, also for near misses, so cross rules apply while it is fixed."""
-    text = str(getattr(value, "value", value) or "").strip()
+    text = str(getattr(value, "value", value) or "").strip() if isinstance(value, (str, ModelType)) else ""
     lower = {t.lower(): t for t in ModelType.__members__}
     return lower.get(text.lower()) or _MODEL_TYPE_ALIASES.get(text.lower(), "")
 
