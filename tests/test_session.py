@@ -1,0 +1,149 @@
+"""Session(): the credential chain, the backend choice, and that no secret ever shows."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import pytest
+
+from model_import_widget import Model, Session
+from model_import_widget.errors import BackendUnavailableError, CredentialsError
+from model_import_widget.sdk import credentials
+
+SECRET_KEY = "sk-Very-Secret-0123456789abcdef"
+PASSWORD = "Pa55w0rd-Very-Secret"
+TOKEN = "security-token-Very-Secret-xyz"
+SECRETS = (SECRET_KEY, PASSWORD, TOKEN)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch, tmp_path):
+    for name in list(os.environ):
+        if name.startswith(("HUAWEICLOUD_", "MODEL_IMPORT_WIDGET_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MODEL_IMPORT_WIDGET_HOME", str(tmp_path / "registry"))
+    (tmp_path / "home").mkdir()
+
+
+def assert_no_secret(*texts):
+    for text in texts:
+        for secret in SECRETS:
+            assert secret not in text
+
+
+def test_no_credentials_means_embedded(tmp_path):
+    session = Session()
+    assert session.backend == "embedded"
+    assert session.credential_source == "none"
+    assert session.describe() == f"embedded registry at {tmp_path / 'registry'} (no cloud credentials found)"
+    assert session.client.kind == "embedded"
+
+
+def test_explicit_aksk_wins_over_environment(monkeypatch):
+    monkeypatch.setenv("HUAWEICLOUD_SDK_AK", "ENVAK0000000000000000")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SK", "env-secret")
+    session = Session(access_key="EXPLICITAK00000WXYZ", secret_key=SECRET_KEY, project_id="p1", region_name="cn-north-4")
+    assert (session.backend, session.credential_source) == ("modelarts", "explicit")
+    assert "…WXYZ" in session.describe() and "cn-north-4" in session.describe() and "p1" in session.describe()
+    assert_no_secret(session.describe(), repr(session), repr(session._credentials))
+
+
+def test_environment_then_profile(monkeypatch, tmp_path):
+    profile = tmp_path / "home" / ".huaweicloud" / "credentials"
+    profile.parent.mkdir()
+    profile.write_text(f"[basic]\nak = PROFILEAK000000ABCD\nsk = {SECRET_KEY}\nproject_id = p9\n")
+    session = Session()
+    assert (session.backend, session.credential_source, session.project_id) == ("modelarts", "profile", "p9")
+    assert str(profile) in session.describe()
+
+    monkeypatch.setenv("HUAWEICLOUD_SDK_AK", "ENVAK0000000000QRST")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SK", SECRET_KEY)
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SECURITY_TOKEN", TOKEN)
+    session = Session()
+    assert session.credential_source == "env"
+    assert "…QRST" in session.describe() and "security token" in session.describe()
+    assert_no_secret(session.describe(), repr(session))
+
+
+def test_profile_file_variable(monkeypatch, tmp_path):
+    path = tmp_path / "creds.ini"
+    path.write_text(f"[global]\nak=GLOBALAK\nsk={SECRET_KEY}\n")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_CREDENTIALS_FILE", str(path))
+    assert Session().credential_source == "profile"
+
+
+def test_half_configured_credentials_are_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("HUAWEICLOUD_SDK_AK", "ONLYAK")
+    with pytest.raises(CredentialsError, match="HUAWEICLOUD_SDK_AK is set but HUAWEICLOUD_SDK_SK is not"):
+        Session()
+    monkeypatch.delenv("HUAWEICLOUD_SDK_AK")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SK", SECRET_KEY)
+    with pytest.raises(CredentialsError) as info:
+        Session()
+    assert_no_secret(str(info.value))
+    with pytest.raises(CredentialsError, match="pass secret_key too"):
+        Session(access_key="AK")
+    with pytest.raises(CredentialsError, match="needs region_name"):
+        Session(username="bob", password=PASSWORD)
+    profile = tmp_path / "home" / ".huaweicloud" / "credentials"
+    profile.parent.mkdir()
+    profile.write_text("[basic]\nak = X\n")
+    monkeypatch.delenv("HUAWEICLOUD_SDK_SK")
+    with pytest.raises(CredentialsError, match="has ak but not sk"):
+        Session()
+
+
+def test_password_session(monkeypatch):
+    session = Session(account="acme", username="bob", password=PASSWORD, region_name="cn-north-4", project_id="p")
+    assert session.credential_source == "explicit"
+    assert "IAM user bob of account acme" in session.describe()
+    assert_no_secret(session.describe(), repr(session))
+    monkeypatch.setenv("HUAWEICLOUD_SDK_PASSWORD", PASSWORD)
+    assert Session(username="bob", region_name="cn-north-4").credential_source == "explicit"
+
+
+def test_notebook_is_detected_only_by_opt_in_here(monkeypatch):
+    assert Session().credential_source == "none"
+    monkeypatch.setenv("MODEL_IMPORT_WIDGET_NOTEBOOK", "1")
+    monkeypatch.setenv("MODEL_IMPORT_WIDGET_METADATA_URL", "http://127.0.0.1:9")
+    session = Session()
+    assert (session.backend, session.credential_source) == ("modelarts", "notebook")
+    assert session._credentials.metadata_url == "http://127.0.0.1:9"
+    assert "agency" in session.describe()
+
+
+def test_default_metadata_url_is_only_a_constant():
+    # Resolution reads variables and files only; the metadata address is never contacted from here.
+    assert credentials.from_notebook({"HOME": "/root"}) is None
+
+
+def test_embedded_can_be_forced(monkeypatch, tmp_path):
+    monkeypatch.setenv("HUAWEICLOUD_SDK_AK", "ENVAK")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SK", SECRET_KEY)
+    assert Session().backend == "modelarts"
+    forced = Session(backend="embedded")
+    assert (forced.backend, forced.credential_source) == ("embedded", "none")
+    assert "backend='embedded'" in forced.describe()
+    monkeypatch.setenv("MODEL_IMPORT_WIDGET_BACKEND", "embedded")
+    assert Session().backend == "embedded"
+    assert "MODEL_IMPORT_WIDGET_BACKEND=embedded" in Session().describe()
+    monkeypatch.setenv("MODEL_IMPORT_WIDGET_BACKEND", "cloud")
+    with pytest.raises(ValueError, match="not a backend"):
+        Session()
+
+
+def test_modelarts_forced_without_credentials(monkeypatch):
+    monkeypatch.setenv("MODEL_IMPORT_WIDGET_BACKEND", "modelarts")
+    with pytest.raises(CredentialsError, match="needs credentials"):
+        Session()
+
+
+def test_cloud_session_says_the_backend_is_not_available_yet(caplog):
+    caplog.set_level(logging.DEBUG)
+    session = Session(access_key="AK00000000", secret_key=SECRET_KEY, region_name="cn-north-4")
+    with pytest.raises(BackendUnavailableError) as info:
+        Model(session, model_version="1.0.0", source_location="/bucket/dir/", model_type="PyTorch")
+    assert "Session(backend='embedded')" in str(info.value)
+    assert_no_secret(str(info.value), caplog.text)
