@@ -139,18 +139,15 @@ def _decode(data: bytes, where: str | None, warnings: list[ConfigWarning]) -> tu
             raise ConfigFileError("starts like UTF-16 text but is not; save it as UTF-8", path=where) from exc
         warnings.append(ConfigWarning("file is UTF-16; it was read as such, but ModelArts expects UTF-8", 1))
         return text, "utf-16"
+    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
     try:
-        return data.decode("utf-8"), "utf-8"
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        bad = exc.start
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            bad = exc.start
-        else:
+        bad = exc.start + (3 if encoding == "utf-8-sig" else 0)
+    else:
+        if encoding == "utf-8-sig":
             warnings.append(ConfigWarning("byte-order mark at the start removed (some JSON readers reject it)", 1))
-            return text, "utf-8-sig"
+        return text, encoding
     line = data.count(b"\n", 0, bad) + 1
     line_start = data.rfind(b"\n", 0, bad) + 1
     column = len(data[line_start:bad].decode("utf-8", "replace")) + 1
