@@ -271,7 +271,7 @@ def test_param_rules_each_at_its_path():
     ])
     assert "url must be a request path starting with /" in errors["input_params[1].url"]["message"]
     assert "parameter name is required" in errors["input_params[2].param_name"]["message"]
-    assert "did you mean 'string'" in errors["input_params[2].param_type"]["message"]
+    assert "did you mean string?" in errors["input_params[2].param_type"]["message"]
     assert "at most 64 characters" in errors["input_params[3].param_name"]["message"]
     assert errors["input_params[3].max"]["message"] == "max must not be below min — got min 5, max 1"
     assert errors["input_params[3].max"]["type"] == "min_above_max"
@@ -293,9 +293,16 @@ def test_params_object_and_dict_mix():
     assert [p.param_name for p in report.spec.input_params] == ["a", "images"]
 
 
-def test_params_class_raises_on_bad_input():
-    with pytest.raises(ValueError, match="max must not be below min"):
-        spec.Params(url="/", param_name="a", param_type="number", min=2, max=1)
+def test_params_class_checks_its_fields_and_the_spec_checks_between_them():
+    with pytest.raises(ValueError, match="param_name"):
+        spec.Params(url="/", param_name="x" * 65, param_type="number")
+    loose = spec.Params(url="/", param_name="a", param_type="number", min=2, max=1)  # min > max: a rule between fields
+    errors = spec.validate({**BASE, "input_params": [loose]})
+    assert errors == [{"field": "input_params[0].max", "type": "min_above_max",
+                       "message": "max must not be below min — got min 2, max 1"}]
+    package = spec.Packages(package_name="numpy", package_version="1.0")
+    errors = spec.validate({**BASE, "dependencies": [spec.Dependencies(packages=[package])]})
+    assert [e["field"] for e in errors] == ["dependencies[0].packages[0].restraint"]
 
 
 # ---- dependencies and packages ----------------------------------------------------------------------
