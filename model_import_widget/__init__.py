@@ -14,6 +14,11 @@ from .spec import Dependencies, Packages, Params, ServiceConfig
 
 __version__ = "0.1.0"
 
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where JupyterLab finds this package's prebuilt front end (the form's widget views)."""
+    return [{"src": "labextension", "dest": "model-import-widget"}]
+
 __all__ = [
     "Session",
     "Model",
