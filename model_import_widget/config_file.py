@@ -281,6 +281,9 @@ class _Parser:
     def describe(self, i: int) -> str:
         if i >= self.n:
             return "the end of the file"
+        if self.s[i] == '"':
+            token = self.s[i:_skip_string(self.s, i)]
+            return repr(token if len(token) <= 40 else token[:39] + "…")
         match = _BARE_WORD.match(self.s, i)
         return repr(match.group()) if match else repr(self.s[i])
 

@@ -149,7 +149,10 @@ def _follow_link(entry: os.DirEntry[str], rel: str, real_root: str, found: _Walk
     except OSError:
         found.links.append((rel, f"is a broken symbolic link (to {os.readlink(entry.path)})"))
         return
-    inside = os.path.commonpath([real_root, target]) == real_root
+    try:
+        inside = os.path.commonpath([real_root, target]) == real_root
+    except ValueError:  # another drive (Windows)
+        inside = False
     if stat.S_ISDIR(info.st_mode):
         where = "inside" if inside else f"outside the package, at {target}"
         found.links.append((rel, f"is a symbolic link to a folder {where}: it is not followed; copy the folder in"))
@@ -400,13 +403,13 @@ def _settle_engine(report: PackageReport, detected: str | None, scores: dict[str
         report.engine = config_type
         if detected and detected != config_type and config_type != "Image":
             report.warning(config_rel, f'model_type is "{config_type}" but the files look like {detected} '
-                                                f"({because(detected)}): check which one is right")
+                                       f"({because(detected)}): check which one is right")
         return
     report.engine = detected
     if detected and report.config is not None:
         said = f'"{config_type}"' if config_type else "missing"
         report.warning(config_rel, f"model_type is {said}; the files look like {detected} "
-                                            f"({because(detected)})")
+                                   f"({because(detected)})")
 
 
 def _check_engine_files(report: PackageReport, model_files: list[str], walk: _Walk) -> None:

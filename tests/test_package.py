@@ -1,0 +1,330 @@
+"""package: layout lint, engine detection and dependency guesses on small model folders built in tmp_path."""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from model_import_widget import package
+from model_import_widget.package import MAX_PACKAGE_BYTES, PackageReport, infer_dependencies, inspect
+
+PT_SERVICE = "from model_service.pytorch_model_service import PTServingBaseService\n\n" \
+             "class Service(PTServingBaseService):\n    pass\n"
+
+
+API = {"protocol": "http", "url": "/", "method": "post",
+       "request": {"Content-type": "multipart/form-data",
+                   "data": {"type": "object", "properties": {"images": {"type": "file"}}}},
+       "response": {"Content-type": "application/json",
+                    "data": {"type": "object", "properties": {"label": {"type": "string"}}}}}
+
+
+def config(model_type: str | None = "PyTorch", **extra) -> str:
+    fields = {"model_algorithm": "image_classification", "apis": [API], **extra}
+    if model_type:
+        fields["model_type"] = model_type
+    return json.dumps(fields)
+
+
+def make(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, content in files.items():
+        path = root / rel
+        if rel.endswith("/"):
+            path.mkdir(parents=True, exist_ok=True)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return root
+
+
+def good(root: Path, **more: str | bytes) -> Path:
+    return make(root, {"model/config.json": config(), "model/customize_service.py": PT_SERVICE,
+                       "model/resnet.pth": b"\0" * 100, **more})
+
+
+def problems(report: PackageReport) -> list[str]:
+    return [f"{p['path']}: {p['message']}" for p in report.problems]
+
+
+def warnings(report: PackageReport) -> list[str]:
+    return [f"{w['path']}: {w['message']}" for w in report.warnings]
+
+
+def has(lines: list[str], *parts: str) -> bool:
+    return any(all(part in line for part in parts) for line in lines)
+
+
+# -------------------------------------------------------------------------------------------------- layout
+
+
+def test_a_good_package_has_no_problems(tmp_path):
+    report = inspect(good(tmp_path))
+    assert report.ok and report.problems == [] and report.warnings == []
+    assert report.folder == tmp_path and report.model_dir == tmp_path / "model"
+    assert report.engine == "PyTorch"
+    assert report.config is not None and report.config.fields["model_type"] == "PyTorch"
+    assert report.file_count == 3
+    assert report.size == len(config()) + len(PT_SERVICE) + 100
+    assert "engine PyTorch" in str(report)
+
+
+def test_a_folder_that_does_not_exist(tmp_path):
+    report = inspect(tmp_path / "nope")
+    assert problems(report) == [f"None: {tmp_path / 'nope'} does not exist"]
+
+
+def test_a_file_instead_of_a_folder_points_at_the_package_folder(tmp_path):
+    good(tmp_path)
+    report = inspect(tmp_path / "model" / "config.json")
+    assert has(problems(report), "is a file, not a folder", f"choose the folder that contains model/ ({tmp_path})")
+
+
+def test_no_model_subfolder(tmp_path):
+    report = inspect(make(tmp_path, {"weights.pth": b"x"}))
+    assert has(problems(report), "no model/ subfolder")
+    assert report.model_dir is None and report.config is None
+
+
+def test_choosing_the_model_folder_itself_asks_for_its_parent(tmp_path):
+    good(tmp_path)
+    report = inspect(tmp_path / "model")
+    assert has(problems(report), "looks like the model folder itself", f"choose its parent ({tmp_path})")
+    assert report.engine == "PyTorch"  # its config.json is still read
+
+
+def test_a_capitalised_model_folder(tmp_path):
+    report = inspect(make(tmp_path, {"Model/config.json": config()}))
+    assert has(problems(report), "Model:", 'named exactly "model"')
+
+
+def test_missing_config_json(tmp_path):
+    report = inspect(make(tmp_path, {"model/customize_service.py": PT_SERVICE, "config.json": config()}))
+    assert has(problems(report), "model/config.json:", "is missing", "found config.json: move it into model/")
+
+
+def test_unreadable_config_json_names_the_line(tmp_path):
+    report = inspect(good(tmp_path, **{"model/config.json": '{\n  "model_type": "PyTorch"\n  "runtime": "x"\n}'}))
+    assert problems(report) == ["model/config.json: model/config.json, line 3, column 3: "
+                                'expected , or } after the value of "model_type", found \'"runtime"\'']
+    assert report.config is None
+
+
+def test_config_warnings_are_passed_on_with_their_line(tmp_path):
+    report = inspect(good(tmp_path, **{"model/config.json": '{"model_type": "PyTorch", // x\n'
+                                                           ' "model_algorithm": "a",}'}))
+    assert report.ok
+    assert has(warnings(report), "model/config.json: line 1: 1 comment removed")
+    assert has(warnings(report), "model/config.json: line 2: trailing comma")
+
+
+def test_missing_customize_service_for_a_non_image_model(tmp_path):
+    report = inspect(make(tmp_path, {"model/config.json": config("TensorFlow"), "model/saved_model.pb": b"x",
+                                     "model/variables/variables.index": b"x"}))
+    assert problems(report) == ["model/customize_service.py: model/customize_service.py is missing: ModelArts needs "
+                                "it for a TensorFlow model"]
+
+
+def test_customize_service_in_the_wrong_place(tmp_path):
+    report = inspect(make(tmp_path, {"model/config.json": config(), "model/code/customize_service.py": PT_SERVICE}))
+    assert has(problems(report), "is missing", "found model/code/customize_service.py: move it into model/")
+
+
+def test_an_image_model_needs_no_customize_service(tmp_path):
+    report = inspect(make(tmp_path, {"model/config.json": config("Image", swr_location="swr.x/o/i:1")}))
+    assert report.ok and report.engine == "Image"
+
+
+def test_two_customize_service_files(tmp_path):
+    report = inspect(good(tmp_path, **{"model/old/customize_service.py": PT_SERVICE}))
+    assert has(problems(report), "2 customize_service.py files", "model/customize_service.py",
+               "model/old/customize_service.py", "exactly one")
+
+
+def test_another_config_json_is_a_warning_only(tmp_path):
+    report = inspect(good(tmp_path, **{"model/bert/config.json": "{}"}))
+    assert report.ok
+    assert has(warnings(report), "model/bert/config.json:", "ModelArts reads only model/config.json")
+
+
+def test_names_with_spaces_or_non_ascii(tmp_path):
+    report = inspect(good(tmp_path, **{"model/my labels.txt": "a", "model/标签.txt": "b"}))
+    assert has(warnings(report), "model/my labels.txt: name has a space")
+    assert has(warnings(report), "model/标签.txt: name is not plain ASCII")
+
+
+def test_many_odd_names_are_summarised(tmp_path):
+    report = inspect(good(tmp_path, **{f"model/img {i}.jpg": "x" for i in range(30)}))
+    assert len([w for w in report.warnings if "has a space" in w["message"]]) == package.MAX_LISTED
+    assert has(warnings(report), "… and 10 more names with spaces")
+
+
+def test_jupyter_cache_and_git_folders_are_skipped_and_said_so(tmp_path):
+    report = inspect(good(tmp_path, **{
+        "model/.ipynb_checkpoints/customize_service-checkpoint.py": "x",
+        "model/.ipynb_checkpoints/customize_service.py": "x",
+        "model/__pycache__/customize_service.cpython-311.pyc": "x",
+        ".git/config.json": "{",
+    }))
+    assert report.ok and report.file_count == 3
+    assert has(warnings(report), "model/.ipynb_checkpoints: skipped: Jupyter's autosave copies")
+    assert has(warnings(report), "model/__pycache__: skipped")
+    assert has(warnings(report), ".git: skipped: version control history")
+
+
+def test_symlinks_outside_the_package_and_broken_ones(tmp_path):
+    outside = tmp_path / "elsewhere.bin"
+    outside.write_bytes(b"12345")
+    root = good(tmp_path / "pkg")
+    os.symlink(outside, root / "model" / "weights.bin")
+    os.symlink(tmp_path / "missing", root / "model" / "gone.bin")
+    os.symlink(tmp_path, root / "model" / "loop")
+    report = inspect(root)
+    assert report.ok
+    assert has(warnings(report), "model/weights.bin: is a symbolic link to", "outside the package")
+    assert has(warnings(report), "model/gone.bin: is a broken symbolic link")
+    assert has(warnings(report), "model/loop: is a symbolic link to a folder", "not followed")
+    assert report.size == len(config()) + len(PT_SERVICE) + 100 + 5
+
+
+def test_a_package_over_20_gb_is_a_problem_and_weights_are_never_read(tmp_path, monkeypatch):
+    root = good(tmp_path)
+    with open(root / "model" / "huge.pth", "wb") as stream:  # sparse: no disk used
+        stream.truncate(MAX_PACKAGE_BYTES + 1)
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def spy(file, *args, **kwargs):
+        opened.append(os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", spy)
+    report = inspect(root)
+    assert has(problems(report), "the package is 20.0 GB: ModelArts imports at most 20 GB")
+    assert report.size > MAX_PACKAGE_BYTES
+    assert not [path for path in opened if path.endswith(".pth")]
+
+
+# -------------------------------------------------------------------------------------------------- engines
+
+ENGINE_FILES = [
+    ({"model/resnet50.pt": "x"}, "PyTorch"),
+    ({"model/best.pth": "x"}, "PyTorch"),
+    ({"model/saved_model.pb": "x", "model/variables/variables.index": "x"}, "TensorFlow"),
+    ({"model/keras_model.h5": "x"}, "TensorFlow"),
+    ({"model/frozen_graph.pb": "x"}, "TensorFlow"),
+    ({"model/classifier.pkl": "x"}, "Scikit_Learn"),
+    ({"model/pipeline.joblib": "x"}, "Scikit_Learn"),
+    ({"model/trees.bst": "x"}, "XGBoost"),
+    ({"model/xgboost.model": "x"}, "XGBoost"),
+    ({"model/lenet.ckpt": "x", "model/tmp.om": ""}, "MindSpore"),
+    ({"model/net.mindir": "x"}, "MindSpore"),
+    ({"model/mnist-symbol.json": "{}", "model/mnist-0000.params": "x"}, "MXNet"),
+    ({"model/lenet.caffemodel": "x", "model/deploy.prototxt": "x"}, "Caffe"),
+]
+
+
+@pytest.mark.parametrize("files, engine", ENGINE_FILES, ids=[e for _, e in ENGINE_FILES])
+def test_engine_detected_from_model_files(tmp_path, files, engine):
+    report = inspect(make(tmp_path, {"model/config.json": config(None), "model/customize_service.py": "", **files}))
+    assert report.engine == engine
+    assert {e["engine"] for e in report.engine_evidence} == {engine}
+    assert {e["path"] for e in report.engine_evidence} <= set(files)
+    assert has(warnings(report), "model/config.json: model_type is missing; the files look like " + engine)
+
+
+@pytest.mark.parametrize("base, engine", [("PTServingBaseService", "PyTorch"), ("TfServingBaseService", "TensorFlow"),
+                                          ("SingleNodeService", "MindSpore"), ("MXNetBaseService", "MXNet")])
+def test_engine_detected_from_the_service_base_class(tmp_path, base, engine):
+    source = f"from model_service.x import {base}\nclass S({base}):\n    pass\n"
+    report = inspect(make(tmp_path, {"model/config.json": config(None), "model/customize_service.py": source}))
+    assert report.engine == engine
+    assert report.engine_evidence[0] == {"path": "model/customize_service.py", "engine": engine,
+                                         "reason": f"customize_service.py uses {base}"}
+
+
+def test_the_shared_xgboost_sklearn_base_class_is_settled_by_the_files(tmp_path):
+    source = "from model_service.python_model_service import XgSklServingBaseService\n"
+    xgb = inspect(make(tmp_path / "a", {"model/config.json": config(None), "model/customize_service.py": source,
+                                        "model/m.bst": "x"}))
+    skl = inspect(make(tmp_path / "b", {"model/config.json": config(None), "model/customize_service.py": source,
+                                        "model/m.pkl": "x"}))
+    assert (xgb.engine, skl.engine) == ("XGBoost", "Scikit_Learn")
+
+
+def test_config_model_type_wins_and_agreement_is_silent(tmp_path):
+    report = inspect(good(tmp_path))
+    assert report.engine == "PyTorch" and not has(warnings(report), "look like")
+
+
+def test_config_model_type_wins_but_disagreement_is_reported(tmp_path):
+    report = inspect(good(tmp_path, **{"model/config.json": config("TensorFlow")}))
+    assert report.engine == "TensorFlow"
+    assert has(warnings(report), 'model_type is "TensorFlow" but the files look like PyTorch',
+               "model/customize_service.py", "model/resnet.pth")
+
+
+def test_an_unknown_config_model_type_gives_way_to_the_files(tmp_path):
+    report = inspect(good(tmp_path, **{"model/config.json": config("Customize")}))
+    assert report.engine == "PyTorch"
+    assert has(warnings(report), 'model_type is "Customize"; the files look like PyTorch')
+
+
+def test_a_tie_between_engines_is_left_undecided(tmp_path):
+    report = inspect(make(tmp_path, {"model/config.json": config(None), "model/customize_service.py": "",
+                                     "model/a.pth": "x", "model/b.h5": "x"}))
+    assert report.engine is None
+    assert has(warnings(report), "fit", "equally well; set model_type in config.json")
+
+
+def test_no_weights_for_the_declared_engine(tmp_path):
+    report = inspect(make(tmp_path, {"model/config.json": config("PyTorch"), "model/customize_service.py": ""}))
+    assert has(warnings(report), "model: no PyTorch model file recognised in model/", "*.pth")
+
+
+def test_saved_model_without_variables_and_params_without_symbol(tmp_path):
+    tf = inspect(make(tmp_path / "tf", {"model/config.json": config("TensorFlow"), "model/customize_service.py": "",
+                                        "model/saved_model.pb": "x"}))
+    assert has(warnings(tf), "model/saved_model.pb: saved_model.pb without a variables/ folder")
+    mx = inspect(make(tmp_path / "mx", {"model/config.json": config("MXNet"), "model/customize_service.py": "",
+                                        "model/m-0000.params": "x"}))
+    assert has(warnings(mx), "model/m-0000.params: MXNet .params without a matching -symbol.json")
+
+
+def test_a_big_folder_is_inspected_quickly(tmp_path):
+    import time
+    files = {f"model/data/{i // 100}/img{i}.jpg": "" for i in range(3000)}
+    root = good(tmp_path, **files)
+    started = time.perf_counter()
+    report = inspect(root)
+    assert report.file_count == 3003 and report.ok
+    assert time.perf_counter() - started < 2.0
+
+
+# ------------------------------------------------------------------------------------------- dependencies
+
+
+def test_infer_dependencies_maps_imports_to_pip_names(tmp_path):
+    root = good(tmp_path, **{
+        "model/customize_service.py": PT_SERVICE + "import os, json\nimport numpy as np\nimport cv2\n"
+                                                   "from PIL import Image\nimport torch.nn as nn\nfrom . import utils\n"
+                                                   "import helpers\nfrom sklearn.metrics import f1_score\n",
+        "model/helpers.py": "def f():\n    import yaml\n",
+        "model/utils/__init__.py": "from google.protobuf import text_format\n",
+        "model/broken.py": "import pandas\ndef (:\n",
+    })
+    found = {d["package_name"]: d for d in infer_dependencies(root)}
+    assert sorted(found, key=str.lower) == ["numpy", "opencv-python-headless", "pandas", "Pillow", "protobuf", "PyYAML",
+                             "scikit-learn", "torch"]
+    assert found["opencv-python-headless"]["imported_as"] == "cv2"
+    assert found["torch"]["in_runtime"] is True and found["numpy"]["in_runtime"] is False
+    assert found["PyYAML"]["files"] == ["helpers.py"]
+    assert found["pandas"]["files"] == ["broken.py"]  # read by a line scan when the file does not parse
+
+
+def test_infer_dependencies_of_a_folder_without_python(tmp_path):
+    assert infer_dependencies(tmp_path) == []
+    assert infer_dependencies(tmp_path / "absent") == []
