@@ -1,8 +1,6 @@
-"""Tolerant reader and writer of a model package's model/config.json: fields named as the SDK names them, plus warnings.
+"""Tolerant reader and writer of a package's model/config.json: fields named as the SDK names them, plus warnings.
 
-It repairs what people really write (comments, trailing commas, GBK, typos) and says so; it does not enforce the rules
-(spec.py does), and for bad content it raises nothing but ConfigFileError.
-"""
+It must not enforce the rule table (spec.py does that) and must raise nothing but ConfigFileError for bad content."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
 """Inspection of a model folder before import: layout lint, engine detection, and a guess of its pip dependencies.
 
-It only lists and stats files (it reads config.json and small .py files, never model weights) and never changes
-the folder.
-"""
+It only lists and stats files (it never opens model weights, only config.json and .py files) and changes nothing."""
 
 from __future__ import annotations
 
