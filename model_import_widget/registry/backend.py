@@ -1,0 +1,564 @@
+"""`EmbeddedRegistry`: the RegistryBackend that keeps models on this machine, behaving like ModelArts (spec §1–§3).
+
+It ties the pieces together (index, store, importer, locks) and runs each import on a daemon thread; it does not
+validate fields (the SDK did, with spec.py) and never opens a network connection.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigFileError, DuplicateModelError, ModelNotFoundError, ServiceError
+from ..sdk.backend import FINAL_STATUSES, Progress, ProgressCallback, RegistryBackend
+from .importer import (
+    STAT_CACHE_RACY_NS,
+    Copied,
+    CopyFailed,
+    Copier,
+    SourceFile,
+    SourceTree,
+    check_layout,
+    human_bytes,
+    resolve_source,
+    walk,
+)
+from .index import Claim, Index, ModelVanished, version_key
+from .locks import ImportLock, sweep, take_if_abandoned
+from .store import DEFAULT_HASH, BlobStore, new_hasher
+
+ENV_HOME = "MODEL_IMPORT_WIDGET_HOME"
+PROGRESS_INTERVAL = 0.05
+"""Seconds between progress calls (plus one first and one final call)."""
+CASCADE_LIMIT = 20
+"""Models one cascading delete removes at most, the requested one included (as the service)."""
+INSTALL_TYPE = ("real-time", "batch")
+_LOCAL = "local"
+_OVERRIDES = ("model_algorithm", "model_type", "runtime", "apis", "dependencies")
+"""Fields that, when given, replace what the package's config.json says in the effective config."""
+_MAX_WARNING_EVENTS = 20
+
+
+def default_home() -> Path:
+    """$MODEL_IMPORT_WIDGET_HOME, or ~/.model_import_widget."""
+    return Path(os.environ.get(ENV_HOME) or "~/.model_import_widget").expanduser()
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class _Job:
+    """An import running on a thread of this process."""
+
+    def __init__(self, model_id: str, fields: dict[str, Any], tree: SourceTree, lock: ImportLock,
+                 progress: ProgressCallback | None, cancel: threading.Event | None):
+        self.model_id, self.fields, self.tree, self.lock = model_id, fields, tree, lock
+        self.progress, self.cancel = progress, cancel
+        self.stop = threading.Event()  # set by delete_model
+        self.done = threading.Event()
+
+    def cancelled(self) -> bool:
+        return self.stop.is_set() or (self.cancel is not None and self.cancel.is_set())
+
+
+_jobs: dict[str, _Job] = {}
+_jobs_lock = threading.Lock()
+
+
+class _Reporter:
+    """Calls the progress callback at most every PROGRESS_INTERVAL, never going backwards, and once at the end."""
+
+    def __init__(self, callback: ProgressCallback | None, bytes_total: int, files_total: int):
+        self.callback, self.bytes_total, self.files_total = callback, bytes_total, files_total
+        self.last = (-1, -1)
+        self.last_time = 0.0
+        self.error: BaseException | None = None
+
+    def __call__(self, bytes_done: int, files_done: int, force: bool = False) -> None:
+        if self.callback is None:
+            return
+        now = time.monotonic()
+        if not force and now - self.last_time < PROGRESS_INTERVAL:
+            return
+        done = (max(self.last[0], min(bytes_done, self.bytes_total)), max(self.last[1], min(files_done, self.files_total)))
+        if done == self.last and not force:
+            return
+        self.last, self.last_time = done, now
+        try:
+            self.callback(Progress(done[0], self.bytes_total, done[1], self.files_total))
+        except Exception as exc:  # a broken callback must not break the import; the events say so
+            self.error, self.callback = exc, None
+
+
+class EmbeddedRegistry(RegistryBackend):
+    """Models in <home>: registry.db (SQLite index), store/ (content-addressed blobs), imports/ (running imports),
+    obs/ (what OBS_SOURCE paths read offline).
+
+    Opening it settles imports that a dead process left `publishing` (they become `failed`, with an event) and
+    removes their temp files. `hash_name` picks the hash for new blobs ("blake3" when installed, else "sha256").
+    """
+
+    kind = "embedded"
+
+    def __init__(self, home: Path | str, *, hash_name: str | None = None, workers: int | None = None):
+        self.home = Path(home).expanduser().absolute()
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.hash_name = hash_name or DEFAULT_HASH
+        new_hasher(self.hash_name)  # fail now, not in an import thread
+        self.workers = workers
+        self.store = BlobStore(self.home / "store")
+        self.imports_dir = self.home / "imports"
+        self.imports_dir.mkdir(exist_ok=True)
+        self._index = Index(self.home / "registry.db")
+        self.recover()
+
+    def __repr__(self) -> str:
+        return f"<EmbeddedRegistry at {self.home}>"
+
+    # ---- create ----------------------------------------------------------------------------------------------
+
+    def create_model(self, fields: dict[str, Any], *, progress: ProgressCallback | None = None,
+                     cancel: threading.Event | None = None) -> str:
+        for required in ("model_name", "model_version", "model_type", "source_location"):
+            if not fields.get(required):
+                raise ServiceError(400, "ModelArts.3036",
+                                   f"Parameter verification failed, parameter ({required}) is required.")
+        name, version = str(fields["model_name"]), str(fields["model_version"])
+        existing = self._index.model_id_of(name, version)
+        if existing is not None:
+            raise DuplicateModelError(name, version, existing)
+        location = str(fields["source_location"])
+        tree = walk(resolve_source(location, fields.get("source_location_type"), self.home), location)
+
+        model_id = str(uuid.uuid4())
+        lock = ImportLock.create(self.imports_dir, model_id)
+        try:
+            self._index.insert_model(self._new_row(model_id, fields, tree),
+                                     f"Import started: {len(tree.files)} files ({human_bytes(tree.total_bytes)}) "
+                                     f"from {location}")
+        except sqlite3.IntegrityError:
+            lock.release()
+            raise DuplicateModelError(name, version, self._index.model_id_of(name, version)) from None
+        except BaseException:
+            lock.release()
+            raise
+        lock.temp_dir.mkdir(exist_ok=True)
+        job = _Job(model_id, dict(fields), tree, lock, progress, cancel)
+        with _jobs_lock:
+            _jobs[model_id] = job
+        threading.Thread(target=self._run_import, args=(job,), name=f"model-import-{model_id[:8]}",
+                         daemon=True).start()
+        return model_id
+
+    def _new_row(self, model_id: str, fields: dict[str, Any], tree: SourceTree) -> dict[str, Any]:
+        description = fields.get("description") or None
+        model_type = str(fields["model_type"])
+        given_config = {k: fields[k] for k in _OVERRIDES if fields.get(k)}
+        details = {
+            "model_algorithm": fields.get("model_algorithm"),
+            "runtime": fields.get("runtime"),
+            "source_location": fields["source_location"],
+            "source_job_id": fields.get("source_job_id"),
+            "source_job_version": fields.get("source_job_version"),
+            "execution_code": fields.get("execution_code"),
+            "input_params": list(fields.get("input_params") or []),
+            "output_params": list(fields.get("output_params") or []),
+            "dependencies": list(fields.get("dependencies") or []),
+            "apis": list(fields.get("apis") or []),
+            "config": given_config,
+        }
+        return {
+            "model_id": model_id,
+            "model_name": str(fields["model_name"]),
+            "model_name_lc": str(fields["model_name"]).lower(),
+            "model_version": str(fields["model_version"]),
+            "version_key": version_key(str(fields["model_version"])),
+            "model_type": model_type,
+            "model_type_lc": model_type.lower(),
+            "model_status": "publishing",
+            "description": description,
+            "description_lc": (description or "").lower(),
+            "source_type": fields.get("source_type") or None,
+            "model_size": tree.total_bytes,
+            "create_at": time.time_ns() // 1_000_000,
+            "owner_pid": os.getpid(),
+            "details": json.dumps(details),
+        }
+
+    # ---- the import thread -------------------------------------------------------------------------------------
+
+    def _run_import(self, job: _Job) -> None:
+        index: Index | None = None
+        copier: Copier | None = None
+        try:
+            index = Index(self._index.path)
+            problem = check_layout(job.tree, str(job.fields["model_type"]))
+            if problem is not None:
+                index.finish_model(job.model_id, "failed", None, [("failed", problem)])
+                return
+            copier = Copier(self.store, job.lock.temp_dir, self.hash_name, self.workers)
+            stored, size, summary = self._copy_files(job, index, copier)
+            copier.close()
+            events = [("normal", summary)]
+            details, checks, problem = self._check_package(job, stored)
+            events += checks
+            if problem is not None:
+                index.finish_model(job.model_id, "failed", None, events + [("failed", problem)], model_size=size)
+                return
+            if job.cancelled():
+                raise _Cancelled()
+            events.append(("normal", "Model published"))
+            index.finish_model(job.model_id, "published", details, events, model_size=size)
+        except _Cancelled:
+            if copier is not None:
+                copier.close()
+            if index is not None:
+                index.delete_model(job.model_id, self.store)
+        except ModelVanished:
+            pass  # deleted (perhaps by another process) while importing: its references went with it
+        except CopyFailed as exc:
+            self._fail(index, job, str(exc) + ". The import stopped; delete the model and import it again.")
+        except Exception as exc:  # never leave a model `publishing` behind a live process
+            self._fail(index, job, f"Import failed: {type(exc).__name__}: {exc}")
+        finally:
+            if copier is not None:
+                copier.close()
+            job.lock.release()
+            if index is not None:
+                index.close()
+            with _jobs_lock:
+                _jobs.pop(job.model_id, None)
+            job.done.set()
+
+    def _fail(self, index: Index | None, job: _Job, info: str) -> None:
+        try:
+            (index or self._index).finish_model(job.model_id, "failed", None, [("failed", info)])
+        except ModelVanished:
+            pass
+
+    def _copy_files(self, job: _Job, index: Index, copier: Copier) -> tuple[dict[str, str], int, str]:
+        """Reference every file of the package from the model; returns {path: blob}, the bytes, and an event text."""
+        files = job.tree.files
+        by_rel = {f.rel: f for f in files}
+        report = _Reporter(job.progress, job.tree.total_bytes, len(files))
+        report(0, 0, force=True)
+        cache = index.stat_cache([f.path for f in files])
+        unchanged: list[Claim] = []
+        to_copy: list[SourceFile] = []
+        for f in files:
+            entry = cache.get(f.path)
+            if (entry is not None and entry[:5] == f.stat_key
+                    and max(f.mtime_ns, f.ctime_ns) < entry.cached_at_ns - STAT_CACHE_RACY_NS):
+                unchanged.append(Claim(f.rel, entry.blob, f.size, None))
+            else:
+                to_copy.append(f)
+
+        stored: dict[str, str] = {}
+        sizes: dict[str, int] = {}
+        counts = {"new": 0, "known": 0, "cached": 0}
+        cached_bytes = 0
+
+        def claim(claims: list[Claim], kind: str) -> list[SourceFile]:
+            missing = index.claim(job.model_id, claims, self.store)
+            gone = {c.rel for c in missing}
+            for c in claims:
+                if c.rel not in gone:
+                    stored[c.rel], sizes[c.rel] = c.key, c.size
+                    counts["new" if c.part else kind] += 1
+            return [by_rel[c.rel] for c in missing]
+
+        if unchanged:
+            again = claim(unchanged, "cached")
+            cached_bytes = sum(c.size for c in unchanged) - sum(f.size for f in again)
+            to_copy += again
+        pending = len(to_copy)
+        copier.submit(to_copy)
+        while pending:
+            if job.cancelled():
+                raise _Cancelled()
+            results = _drain(copier, PROGRESS_INTERVAL)
+            failed = next((r for r in results if isinstance(r, CopyFailed)), None)
+            if failed is not None:
+                raise failed
+            copied = [r for r in results if isinstance(r, Copied)]
+            if copied:
+                again = claim([Claim(r.file.rel, r.key, r.size, r.part, r.file.path if r.unchanged else None,
+                                     r.file.stat_key, r.read_at_ns) for r in copied], "known")
+                pending += len(again) - len(copied)
+                copier.submit(again)
+            report(cached_bytes + copier.bytes_read, len(stored))
+        if job.cancelled():
+            raise _Cancelled()
+        report(job.tree.total_bytes, len(files), force=True)
+        total = sum(sizes.values())
+        summary = (f"Copied {len(stored)} files ({human_bytes(total)}): {counts['new']} stored new, "
+                   f"{counts['known']} already stored, {counts['cached']} unchanged since an earlier import "
+                   "(not read again)")
+        if report.error is not None:
+            summary += f". The progress callback failed and was not called again: {report.error!r}"
+        return stored, total, summary
+
+    def _check_package(self, job: _Job, stored: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]],
+                                                                         str | None]:
+        """Read model/config.json as the service would; returns (details, events, failure or None)."""
+        from .. import config_file  # the tolerant reader; imported late, it pulls in the rule table
+
+        fields = job.fields
+        where = "model/config.json"
+        try:
+            loaded = config_file.load(self.store.path(stored[where]))
+        except ConfigFileError as exc:
+            return {}, [], f"{where}{_position(exc)}: {_reason(exc)}"
+        except OSError as exc:
+            return {}, [], f"{where} cannot be read: {exc.strerror or exc}"
+        events = [("normal", f"{where}: {w}") for w in loaded.warnings[:_MAX_WARNING_EVENTS]]
+        package = dict(loaded.fields)
+        derived_inputs = package.pop("input_params", None) or []
+        derived_outputs = package.pop("output_params", None) or []
+        model_type = str(fields["model_type"])
+        if model_type == "Image" and not package.get("swr_location"):
+            return {}, events, (f"{where} has no swr_location: an Image model needs the SWR address of its image "
+                                "there, e.g. \"swr_location\": \"swr.<region>.myhuaweicloud.com/<org>/<image>:<tag>\".")
+        if model_type != "Image" and package.get("swr_location"):
+            return {}, events, (f"{where}: Non-custom type models should not contain swr_location (this model's "
+                                f"type is {model_type}; remove swr_location or import it as an Image model).")
+        effective = dict(package)
+        effective.update({k: fields[k] for k in _OVERRIDES if fields.get(k)})
+        source = str(fields["source_location"]).rstrip("/")
+        execution_code = fields.get("execution_code") or (
+            f"{source}/model/customize_service.py" if "model/customize_service.py" in stored else None)
+        details = {
+            "model_algorithm": effective.get("model_algorithm"),
+            "runtime": effective.get("runtime"),
+            "source_location": fields["source_location"],
+            "source_job_id": fields.get("source_job_id"),
+            "source_job_version": fields.get("source_job_version"),
+            "execution_code": execution_code,
+            "input_params": list(fields.get("input_params") or derived_inputs),
+            "output_params": list(fields.get("output_params") or derived_outputs),
+            "dependencies": list(effective.get("dependencies") or []),
+            "apis": list(effective.get("apis") or []),
+            "config": effective,
+        }
+        if isinstance(effective.get("metrics"), dict):
+            details["model_metrics"] = json.dumps(effective["metrics"])
+        if isinstance(effective.get("health"), dict):
+            details["health"] = effective["health"]
+        checked = "model/config.json" + ("" if model_type == "Image" else " and model/customize_service.py")
+        events.append(("normal", f"Checked the package: {checked} in place, config.json read"))
+        return details, events, None
+
+    # ---- read ---------------------------------------------------------------------------------------------------
+
+    def get_model(self, model_id: str) -> dict[str, Any]:
+        row = self._index.model_row(model_id)
+        if row is None:
+            raise ModelNotFoundError(model_id)
+        details = json.loads(row["details"])
+        info = {
+            "model_id": row["model_id"],
+            "model_name": row["model_name"],
+            "model_version": row["model_version"],
+            "model_type": row["model_type"],
+            "model_size": row["model_size"],
+            "model_status": row["model_status"],
+            "model_source": "custom",
+            "model_algorithm": details.get("model_algorithm"),
+            "runtime": details.get("runtime"),
+            "description": row["description"],
+            "source_location": details.get("source_location"),
+            "source_job_id": details.get("source_job_id"),
+            "source_job_version": details.get("source_job_version"),
+            "source_type": row["source_type"],
+            "execution_code": details.get("execution_code"),
+            "tenant": _LOCAL,
+            "project": _LOCAL,
+            "owner": _LOCAL,
+            "workspace_id": "0",
+            "create_at": row["create_at"],
+            "input_params": details.get("input_params", []),
+            "output_params": details.get("output_params", []),
+            "dependencies": details.get("dependencies", []),
+            "apis": json.dumps(details.get("apis", [])),
+            "config": json.dumps(details.get("config", {})),
+            "install_type": list(INSTALL_TYPE),
+            "specification": {},
+        }
+        for optional in ("model_metrics", "health"):
+            if optional in details:
+                info[optional] = details[optional]
+        return info
+
+    def list_models(self, *, model_name: str | None = None, exact_match: bool = False,
+                    model_version: str | None = None, model_status: str | None = None,
+                    description: str | None = None, model_type: str | None = None, offset: int = 0,
+                    limit: int = 1000, sort_by: str = "create_at", order: str = "desc") -> dict[str, Any]:
+        """Models matching every filter given; `offset` is the index of the page (rows skipped = offset × limit),
+        as the service documents it. Name and description match case-insensitively in part (name exactly with
+        `exact_match`), model_type case-insensitively, version and status exactly."""
+        if sort_by not in ("create_at", "model_version", "model_size"):
+            raise _parameter_error(f"sort_by must be create_at, model_version or model_size, not {sort_by!r}")
+        if order not in ("asc", "desc"):
+            raise _parameter_error(f"order must be asc or desc, not {order!r}")
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise _parameter_error(f"limit must be a whole number of at least 1, not {limit!r}")
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise _parameter_error(f"offset (the page index) must be a whole number of at least 0, not {offset!r}")
+        where: list[str] = []
+        params: list[Any] = []
+        if model_name:
+            where.append("model_name = ?" if exact_match else "instr(model_name_lc, ?) > 0")
+            params.append(model_name if exact_match else model_name.lower())
+        if model_version:
+            where.append("model_version = ?")
+            params.append(model_version)
+        if model_status:
+            where.append("model_status = ?")
+            params.append(model_status)
+        if description:
+            where.append("instr(description_lc, ?) > 0")
+            params.append(description.lower())
+        if model_type:
+            where.append("model_type_lc = ?")
+            params.append(model_type.lower())
+        total, rows = self._index.list_models(where, params, sort_by, order, offset * limit, limit)
+        models = [{
+            "model_id": r[0], "model_name": r[1], "model_version": r[2], "model_type": r[3], "model_status": r[4],
+            "description": r[5], "source_type": r[6], "model_size": r[7], "create_at": r[8],
+            "owner": _LOCAL, "project": _LOCAL, "tenant": _LOCAL, "workspace_id": "0", "model_source": "custom",
+            "install_type": list(INSTALL_TYPE), "market_flag": False, "tunable": False, "publishable_flag": False,
+            "source_copy": None, "subscription_id": None, "extra": None, "specification": {},
+        } for r in rows]
+        return {"total_count": total, "count": len(models), "models": models}
+
+    def get_model_events(self, model_id: str) -> list[dict[str, Any]]:
+        if self._index.model_row(model_id) is None:
+            raise ModelNotFoundError(model_id)
+        return self._index.events(model_id)
+
+    def model_files(self, model_id: str) -> dict[str, Path]:
+        """The model's files as stored: {path inside the package: read-only blob file}. For deploy/export code."""
+        if self._index.model_row(model_id) is None:
+            raise ModelNotFoundError(model_id)
+        return {r["path"]: self.store.path(r["blob"]) for r in self._index.model_files(model_id)}
+
+    def wait_model(self, model_id: str, timeout: float | None = None, poll_interval: float = 0.05) -> dict[str, Any]:
+        """Block until the model is published or failed. An import running in this process is waited for without
+        polling; one in another process is polled, and found `failed` if that process dies meanwhile."""
+        with _jobs_lock:
+            job = _jobs.get(model_id)
+        if job is not None:
+            if not job.done.wait(timeout):
+                raise TimeoutError(f"model {model_id} is still publishing after {timeout} s")
+            return self.get_model(model_id)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        interval, next_liveness_check = poll_interval, time.monotonic() + 1.0
+        while True:
+            info = self.get_model(model_id)
+            if info["model_status"] in FINAL_STATUSES:
+                return info
+            now = time.monotonic()
+            if now >= next_liveness_check:
+                self._settle_if_abandoned(model_id, info)
+                next_liveness_check = now + 1.0
+                continue
+            if deadline is not None and now >= deadline:
+                raise TimeoutError(f"model {model_id} is still {info['model_status']} after {timeout} s")
+            time.sleep(interval if deadline is None else max(0.0, min(interval, deadline - now)))
+            interval = min(interval * 1.5, 0.5)
+
+    # ---- delete -------------------------------------------------------------------------------------------------
+
+    def delete_model(self, model_id: str, *, cascade: bool = False) -> dict[str, Any]:
+        """Delete the model (and with `cascade` its other versions, at most CASCADE_LIMIT models in all), and
+        free every stored file no remaining model uses. An import still running here is cancelled first."""
+        row = self._index.model_row(model_id)
+        if row is None:
+            raise ModelNotFoundError(model_id)
+        targets = [model_id]
+        if cascade:
+            targets += self._index.same_name_ids(row["model_name"], model_id, CASCADE_LIMIT - 1)
+        succeeded: list[str] = []
+        failed: list[dict[str, str]] = []
+        for target in targets:
+            with _jobs_lock:
+                job = _jobs.get(target)
+            if job is not None:
+                job.stop.set()
+                job.done.wait()
+            if self._index.delete_model(target, self.store) or job is not None:
+                succeeded.append(target)
+            else:
+                failed.append({"model_id": target, "error_code": "ModelArts.3001",
+                               "error_msg": f"Model ({target}) does not exist."})
+        return {"delete_success_list": succeeded, "delete_failed_list": failed}
+
+    # ---- crash recovery -----------------------------------------------------------------------------------------
+
+    def recover(self) -> list[str]:
+        """Mark `failed` every `publishing` model whose importing process is gone, and remove dead imports' temp
+        files. Runs when the registry opens; returns the ids marked failed."""
+        settled = [row["model_id"] for row in self._index.publishing()
+                   if self._settle_if_abandoned(row["model_id"], {"owner_pid": row["owner_pid"]})]
+        sweep(self.imports_dir)
+        return settled
+
+    def _settle_if_abandoned(self, model_id: str, info: dict[str, Any]) -> bool:
+        with _jobs_lock:
+            if model_id in _jobs:
+                return False
+        lock = take_if_abandoned(self.imports_dir, model_id)
+        if lock is None:
+            return False
+        try:
+            row = self._index.model_row(model_id)
+            pid = info.get("owner_pid") or (row["owner_pid"] if row is not None else None)
+            who = f"the process (pid {pid})" if pid else "the process"
+            return self._index.mark_interrupted(
+                model_id, f"Import interrupted: {who} that was importing this model ended before the import finished. "
+                          "Files copied so far stay stored until the model is deleted; delete it and import again.")
+        finally:
+            lock.release()
+
+    def close(self) -> None:
+        self._index.close()
+
+
+def _drain(copier: Copier, timeout: float) -> list[Copied | CopyFailed]:
+    import queue
+
+    try:
+        results = [copier.results.get(timeout=timeout)]
+    except queue.Empty:
+        return []
+    while True:
+        try:
+            results.append(copier.results.get_nowait())
+        except queue.Empty:
+            return results
+
+
+def _position(exc: ConfigFileError) -> str:
+    if exc.line is None:
+        return ""
+    return f" line {exc.line}" + (f", column {exc.column}" if exc.column is not None else "")
+
+
+def _reason(exc: ConfigFileError) -> str:
+    """The message without the "<path>, line L, column C: " prefix ConfigFileError puts in front of it."""
+    text = str(exc)
+    where = exc.path or "config.json"
+    if exc.line is not None:
+        where += f", line {exc.line}" + (f", column {exc.column}" if exc.column is not None else "")
+    return text[len(where) + 2:] if text.startswith(where + ": ") else text
+
+
+def _parameter_error(detail: str) -> ServiceError:
+    return ServiceError(400, "ModelArts.0104", f"Parameter error: {detail}.")

@@ -1,0 +1,89 @@
+"""The content-addressed file store: blobs named by their hash under <home>/store/blobs/<algorithm>/xx/<rest>.
+
+A blob appears under its name only by an atomic rename of a complete temp file, and is never changed afterwards.
+This module knows nothing of models or of the index: who references a blob, and when it may go, is the index's job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any, Protocol
+
+try:  # Rust BLAKE3: ~9 GB/s on one core here, against ~1.9 GB/s for SHA-NI sha256 (see benchmarks/bench_registry.py)
+    import blake3 as _blake3
+except ImportError:  # pragma: no cover - depends on the installation
+    _blake3 = None
+
+HASHES = ("blake3", "sha256")
+DEFAULT_HASH = "blake3" if _blake3 is not None else "sha256"
+"""New blobs are named with this hash. Blobs of both kinds can live side by side: a key says its algorithm."""
+
+
+class Hasher(Protocol):
+    def update(self, data: Any, /) -> Any: ...
+
+    def hexdigest(self) -> str: ...
+
+
+def new_hasher(name: str) -> Hasher:
+    """A fresh hash object; both kinds release the GIL on large updates, so worker threads hash in parallel."""
+    if name == "sha256":
+        return hashlib.sha256()
+    if name == "blake3":
+        if _blake3 is None:
+            raise ValueError("hash 'blake3' needs the blake3 package (pip install blake3); 'sha256' needs nothing")
+        return _blake3.blake3()
+    raise ValueError(f"unknown hash {name!r}: use one of {', '.join(HASHES)}")
+
+
+class BlobStore:
+    """Blob files under `root`; a key is "<algorithm>:<hex digest>"."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.blobs = self.root / "blobs"
+        self.blobs.mkdir(parents=True, exist_ok=True)
+
+    def path(self, key: str) -> Path:
+        algorithm, _, digest = key.partition(":")
+        if algorithm not in HASHES or len(digest) < 8 or not all(c in "0123456789abcdef" for c in digest):
+            raise ValueError(f"not a blob key: {key!r}")
+        return self.blobs / algorithm / digest[:2] / digest[2:]
+
+    def exists(self, key: str) -> bool:
+        return os.path.isfile(self.path(key))
+
+    def put(self, part: str | os.PathLike[str], key: str) -> bool:
+        """Move a complete temp file in as blob `key` (atomic rename); if the blob exists already, drop the file.
+
+        Returns True when the file became the blob. The caller holds the index's write lock, so no collection of
+        unreferenced blobs can run between the existence check and the reference it is about to record.
+        """
+        target = self.path(key)
+        if target.is_file():
+            os.unlink(part)
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(part, target)
+        return True
+
+    def remove(self, keys: list[str]) -> int:
+        """Delete these blobs (the caller proved nothing references them); returns how many files went."""
+        removed = 0
+        for key in keys:
+            try:
+                os.unlink(self.path(key))
+                removed += 1
+            except FileNotFoundError:
+                pass
+        return removed
+
+    def files(self) -> list[Path]:
+        """Every blob file (for tests and diagnostics)."""
+        return [p for p in self.blobs.rglob("*") if p.is_file()]
+
+    def disk_bytes(self) -> int:
+        """Bytes the blobs take (apparent size)."""
+        return sum(p.stat().st_size for p in self.files())
