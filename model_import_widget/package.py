@@ -163,12 +163,11 @@ def _follow_link(entry: os.DirEntry[str], rel: str, real_root: str, found: _Walk
                                  f"leave it out; copy the file in instead"))
 
 
-def _listed(report: PackageReport, items: list[tuple[str, str]], kind: str, as_problem: bool = False) -> None:
-    add = report.problem if as_problem else report.warning
+def _listed(report: PackageReport, items: list[tuple[str, str]], kind: str) -> None:
     for path, message in items[:MAX_LISTED]:
-        add(path, message)
+        report.warning(path, message)
     if len(items) > MAX_LISTED:
-        add(None, f"… and {len(items) - MAX_LISTED} more {kind}")
+        report.warning(None, f"… and {len(items) - MAX_LISTED} more {kind}")
 
 
 def inspect(folder: str | os.PathLike[str]) -> PackageReport:
@@ -209,8 +208,8 @@ def inspect(folder: str | os.PathLike[str]) -> PackageReport:
     _listed(report, walk.links, "symbolic links")
     _listed(report, [(rel, "cannot be read (permissions?)") for rel in walk.unreadable], "unreadable entries")
     if walk.size > MAX_PACKAGE_BYTES:
-        report.problem(None, f"the package is {_human(walk.size)}: ModelArts imports at most "
-                             f"{MAX_PACKAGE_BYTES // 1024**3} GB")
+        report.problem(None, f"the package is {_human(walk.size)} ({walk.size:,} bytes): ModelArts imports at most "
+                             f"{MAX_PACKAGE_BYTES // 1024**3} GB ({MAX_PACKAGE_BYTES:,} bytes)")
 
     model_files = [rel for rel in walk.files if rel.startswith(prefix)]
     detected, evidence, scores = _detect_engine(folder, model_files, walk)

@@ -203,7 +203,7 @@ def test_a_package_over_20_gb_is_a_problem_and_weights_are_never_read(tmp_path, 
 
     monkeypatch.setattr(builtins, "open", spy)
     report = inspect(root)
-    assert has(problems(report), "the package is 20.0 GB: ModelArts imports at most 20 GB")
+    assert has(problems(report), "the package is 20.0 GB (21,474,836,481 bytes): ModelArts imports at most 20 GB")
     assert report.size > MAX_PACKAGE_BYTES
     assert not [path for path in opened if path.endswith(".pth")]
 
