@@ -54,3 +54,163 @@ class TableWidget(_Base):
     columns = List(Dict(), help="Column definitions: {key, label, tooltip, kind: text|select, options, schema}.").tag(sync=True)
     errors = Dict(help="Cell messages from the kernel, keyed 'row.column' (e.g. '2.max'); key 'row' alone for a row.").tag(sync=True)
     add_label = Unicode("Add row", help="Text of the add button.").tag(sync=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# The same fields from stock ipywidgets, for front ends without this package's extension (VS Code,
+# Colab, classic Notebook 6): same traits, kernel-side checks only.
+# --------------------------------------------------------------------------------------------------
+
+import html as _html
+
+from ipywidgets import HTML, Button, Checkbox, Combobox, Dropdown, HBox, Layout, Text, Textarea, VBox, link
+from traitlets import observe
+
+
+def _message_html(error: str, warning: str, hint: str) -> str:
+    if error:
+        return f'<span style="color: var(--jp-error-color1, #d32f2f)" role="alert">{_html.escape(error)}</span>'
+    if warning:
+        return f'<span style="color: var(--jp-warn-color1, #f57c00)">{_html.escape(warning)}</span>'
+    return f'<span style="color: var(--jp-ui-font-color2, #616161)">{_html.escape(hint)}</span>' if hint else ""
+
+
+class StockField(VBox):
+    """FieldWidget's traits over a stock control and an HTML message."""
+
+    field = Unicode("")
+    label = Unicode("")
+    tooltip = Unicode("")
+    disabled = Bool(False)
+    schema = Dict()
+    error = Unicode("")
+    warning = Unicode("")
+    value = Unicode("")
+    kind = Unicode("text")
+    options = List(Unicode())
+    placeholder = Unicode("")
+    hint = Unicode("")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        style = {"description_width": "12em"}
+        layout = Layout(width="100%")
+        if self.kind == "select":
+            self._control = Dropdown(options=self._choices(), style=style, layout=layout)
+        elif self.kind == "combo":
+            self._control = Combobox(options=list(self.options), ensure_option=False, style=style, layout=layout)
+        elif self.kind == "textarea":
+            self._control = Textarea(style=style, layout=layout)
+        elif self.kind == "checkbox":
+            self._control = Checkbox(indent=False)
+        else:
+            self._control = Text(style=style, layout=layout, continuous_update=True)
+        self._message = HTML()
+        self._sync_control()
+        self._control.observe(self._from_control, "value")
+        self.children = [self._control, self._message]
+        self._show_message()
+
+    def _choices(self) -> list[str]:
+        options = list(self.options)
+        return options if self.value in options else options + [self.value]
+
+    def _sync_control(self) -> None:
+        control = self._control
+        control.description = self.label
+        control.tooltip = self.tooltip or None
+        control.disabled = self.disabled
+        if hasattr(control, "placeholder"):
+            control.placeholder = self.placeholder
+        if isinstance(control, Dropdown):
+            control.options = self._choices()
+        elif isinstance(control, Combobox):
+            control.options = list(self.options)
+        wanted = (self.value == "true") if isinstance(control, Checkbox) else self.value
+        if control.value != wanted:
+            control.value = wanted
+
+    def _from_control(self, change) -> None:
+        new = change["new"]
+        self.value = ("true" if new else "false") if isinstance(self._control, Checkbox) else (new or "")
+
+    @observe("value", "options", "label", "tooltip", "disabled", "placeholder")
+    def _to_control(self, change) -> None:
+        if hasattr(self, "_control"):
+            self._sync_control()
+
+    @observe("error", "warning", "hint")
+    def _show_message(self, change=None) -> None:
+        if hasattr(self, "_message"):
+            self._message.value = _message_html(self.error, self.warning, self.hint)
+
+
+class StockTable(VBox):
+    """TableWidget's traits over rows of stock controls."""
+
+    field = Unicode("")
+    label = Unicode("")
+    tooltip = Unicode("")
+    disabled = Bool(False)
+    schema = Dict()
+    error = Unicode("")
+    warning = Unicode("")
+    value = List(Dict())
+    columns = List(Dict())
+    errors = Dict()
+    add_label = Unicode("Add row")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._rebuild()
+
+    @observe("value", "columns", "errors", "error", "label", "disabled")
+    def _on_change(self, change) -> None:
+        if not getattr(self, "_editing", False):
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        header = HTML(f"<b title='{_html.escape(self.tooltip)}'>{_html.escape(self.label)}</b>")
+        rows = [HBox([HTML(f"<b>{_html.escape(c.get('label', c['key']))}</b>", layout=Layout(width="9em"))
+                      for c in self.columns])] if self.value else []
+        for index, row in enumerate(self.value):
+            cells = []
+            for column in self.columns:
+                key = column["key"]
+                current = str(row.get(key, ""))
+                if column.get("kind") == "select":
+                    options = list(column.get("options", []))
+                    control = Dropdown(options=options if current in options else options + [current], value=current,
+                                       layout=Layout(width="9em"), disabled=self.disabled)
+                else:
+                    control = Text(value=current, layout=Layout(width="9em"), disabled=self.disabled,
+                                   tooltip=self.errors.get(f"{index}.{key}") or None)
+                control.observe(self._cell_editor(index, key), "value")
+                cells.append(control)
+            remove = Button(icon="trash", tooltip=f"Remove row {index + 1}", layout=Layout(width="3em"), disabled=self.disabled)
+            remove.on_click(lambda _, i=index: self._remove(i))
+            messages = [f"{c.get('label', c['key'])}: {self.errors[str(index) + '.' + c['key']]}"
+                        for c in self.columns if str(index) + "." + c["key"] in self.errors]
+            if str(index) in self.errors:
+                messages.insert(0, self.errors[str(index)])
+            rows.append(VBox([HBox(cells + [remove]), HTML(_message_html("; ".join(messages), "", ""))]))
+        add = Button(description=self.add_label, icon="plus", disabled=self.disabled)
+        add.on_click(lambda _: self._add())
+        self.children = [header, *rows, add, HTML(_message_html(self.error, self.warning, ""))]
+
+    def _cell_editor(self, index: int, key: str):
+        def edit(change) -> None:
+            rows = [dict(r) for r in self.value]
+            rows[index][key] = change["new"] or ""
+            self._editing = True
+            try:
+                self.value = rows
+            finally:
+                self._editing = False
+        return edit
+
+    def _add(self) -> None:
+        self.value = [*self.value, {c["key"]: c.get("default", "") for c in self.columns}]
+
+    def _remove(self, index: int) -> None:
+        self.value = [r for i, r in enumerate(self.value) if i != index]

@@ -1,0 +1,844 @@
+"""ModelImportForm: every field of the seed's Method 2, checked live through the rule table, submitted through the SDK.
+
+The form holds no rule of its own (all come from `spec`), never imports `requests`, and no secret is ever a trait.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import pprint
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from ipywidgets import HTML, Button, FloatProgress, HBox, Layout, Output, VBox
+from traitlets import Bool, Dict, List, Unicode, observe
+
+from .. import config_file, package, spec
+from ..errors import (
+    DuplicateModelError,
+    ImportCancelledError,
+    ImportFailedError,
+    ModelImportError,
+    ServiceError,
+    SpecValidationError,
+)
+from . import i18n
+from .fields import FieldWidget, StockField, StockTable, TableWidget
+
+# The form's fields in the seed's order: key (the SDK's parameter name), section, kind.
+LAYOUT: list[tuple[str, list[tuple[str, str]]]] = [
+    ("Basics", [("model_name", "text"), ("model_version", "text"), ("model_type", "select"),
+                ("model_algorithm", "combo"), ("description", "textarea")]),
+    ("Source", [("source_location_type", "select"), ("source_location", "combo"), ("execution_code", "text"),
+                ("source_job_id", "text"), ("source_job_version", "text"), ("source_type", "select")]),
+    ("Interface", [("input_params", "table"), ("output_params", "table")]),
+    ("Dependencies", [("installer", "select"), ("dependencies", "table")]),
+    ("Advanced", [("apis", "textarea"), ("runtime", "combo"), ("publish", "checkbox")]),
+]
+ALGORITHMS = ["image_classification", "object_detection", "predict_analysis", "text_classification",
+              "semantic_segmentation", "speech_recognition", "sound_classification"]
+PARAM_COLUMNS = ("url", "param_name", "param_type", "min", "max", "param_desc")
+PACKAGE_COLUMNS = ("package_name", "package_version", "restraint")
+STATUSES = ("draft", "checking", "copying", "publishing", "published", "failed", "cancelled")
+
+
+def _frontend(choice: str) -> str:
+    """'custom' (this package's views, browser-side checks) or 'stock' (plain ipywidgets, kernel checks only)."""
+    choice = (choice or os.environ.get("MODEL_IMPORT_WIDGET_FRONTEND", "") or "auto").lower()
+    if choice in ("custom", "stock"):
+        return choice
+    if any(name in os.environ for name in ("VSCODE_PID", "VSCODE_CWD", "COLAB_RELEASE_TAG")):
+        return "stock"  # front ends that cannot load a JupyterLab extension
+    return "custom"
+
+
+def _resolve(schema: dict, root: dict) -> dict:
+    """A field's schema with $ref and Optional's anyOf folded in, as the browser checks it."""
+    if "$ref" in schema:
+        schema = {**root["$defs"][schema["$ref"].split("/")[-1]], **{k: v for k, v in schema.items() if k != "$ref"}}
+    if "anyOf" in schema:
+        options = [s for s in schema["anyOf"] if s.get("type") != "null"]
+        schema = {**{k: v for k, v in schema.items() if k != "anyOf"}, **(_resolve(options[0], root) if options else {})}
+    return {k: v for k, v in schema.items() if k in ("pattern", "maxLength", "minLength", "enum", "x-messages", "type")}
+
+
+def _words(model: type, name: str) -> tuple[str, str]:
+    info = model.model_fields.get(name)
+    text = (info.description if info else "") or name.replace("_", " ")
+    label, _, tooltip = text.partition("\n")
+    return label.strip(), " ".join(tooltip.split())
+
+
+def next_free_version(version: str, taken: set[str]) -> str:
+    """The next x.y.z after `version` that is not taken (patch first, carrying at 99)."""
+    parts = [int(p) for p in version.split(".")]
+    while True:
+        for index in (2, 1, 0):
+            if parts[index] < 99:
+                parts[index] += 1
+                parts[index + 1:] = [0] * (2 - index)
+                break
+        else:
+            raise ValueError("no free version left after 99.99.99")
+        candidate = ".".join(map(str, parts))
+        if candidate not in taken:
+            return candidate
+
+
+class ModelImportForm(VBox):
+    """A form for every field of the seed's Method 2: checked as you type, imported with one click.
+
+    `ModelImportForm(session=None, **prefill)`; `session=None` means `Session()`. Drive it from code as a
+    person would: `form.fields["model_version"].value = "1.0.0"`, read `form.errors`, call `form.submit()`.
+    """
+
+    value = Dict(help="The model's fields as the SDK takes them (blank fields left out).").tag(sync=True)
+    errors = List(Dict(), help="Every problem: {'field': 'input_params[2].max', 'type': …, 'message': …}.").tag(sync=True)
+    warnings = List(Dict(), help="Notes that do not block importing.").tag(sync=True)
+    status = Unicode("draft", help="draft, copying, publishing, published, failed or cancelled.").tag(sync=True)
+    model_id = Unicode("", help="The imported model's id, once registered.").tag(sync=True)
+    language = Unicode("en", help="en or zh.").tag(sync=True)
+    busy = Bool(False, help="An import is running.").tag(sync=True)
+
+    def __init__(self, session: Any = None, *, frontend: str = "auto", language: Optional[str] = None, **prefill: Any):
+        super().__init__(layout=Layout(width="100%", max_width="64em"))
+        self.add_class("mi-form")
+        if session is None:
+            from ..sdk.session import Session
+
+            session = Session()
+        self._session = session
+        self._frontend = _frontend(frontend)
+        self.language = language or i18n.default_language()
+        self._generated_name = spec.generate_model_name()
+        self._submit_callbacks: list[Callable[["ModelImportForm"], Any]] = []
+        self._cancel = threading.Event()
+        self._worker: Optional[threading.Thread] = None
+        self._model = None
+        self._updating = False
+        self._last_error: Optional[BaseException] = None
+        self._pending_prefill: dict[str, Any] = {}
+        self._schema = spec.ModelSpec.model_json_schema()
+        self.fields: dict[str, Any] = {}
+        self._build()
+        if prefill:
+            self.set_values(prefill)
+        self._recheck()
+
+    # ---- building ----------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        required = set(self._schema.get("required", []))
+        for _, entries in LAYOUT:
+            for key, kind in entries:
+                self.fields[key] = self._make_field(key, kind, key in required)
+        self.fields["source_location_type"].value = "OBS_SOURCE"
+        self.fields["installer"].value = "pip"
+        self.fields["publish"].value = "true"
+        for widget in self.fields.values():
+            widget.observe(self._on_field_change, "value")
+        self._badge = HTML()
+        self._summary = HTML()
+        self._prefill_box = HBox()
+        self._submit_button = Button(button_style="primary", icon="upload")
+        self._submit_button.on_click(lambda _: self._submit_clicked())
+        self._cancel_button = Button(icon="stop", layout=Layout(display="none"))
+        self._cancel_button.on_click(lambda _: self.cancel())
+        self._code_button = Button(icon="code")
+        self._code_button.on_click(lambda _: self._toggle_code())
+        self._progress = FloatProgress(min=0.0, max=1.0, layout=Layout(width="100%", display="none"))
+        self._progress_text = HTML()
+        self._status_html = HTML()
+        self._events_html = HTML()
+        self._confirm_box = HBox()
+        self._offer_box = HBox()
+        self._code = Output(layout=Layout(display="none"))
+        self._sections = {title: HTML() for title, _ in LAYOUT}
+        body = [self._badge]
+        for title, entries in LAYOUT:
+            body.append(self._sections[title])
+            body.extend(self.fields[key] for key, _ in entries)
+        body += [self._prefill_box, self._summary, self._offer_box, self._confirm_box,
+                 HBox([self._submit_button, self._cancel_button, self._code_button]),
+                 self._progress, self._progress_text, self._status_html, self._events_html, self._code]
+        self.children = body
+        self._apply_language()
+
+    def _make_field(self, key: str, kind: str, required: bool):
+        stock = self._frontend == "stock"
+        if kind == "table":
+            model = spec.Package if key == "dependencies" else spec.Param
+            columns = PACKAGE_COLUMNS if key == "dependencies" else PARAM_COLUMNS
+            table_cls = StockTable if stock else TableWidget
+            return table_cls(field=key, columns=[self._column(model, c) for c in columns])
+        field_cls = StockField if stock else FieldWidget
+        options: list[str] = []
+        if key == "model_type":
+            options = [""] + [t.value for t in spec.ModelType]
+        elif key == "source_location_type":
+            options = [t.value for t in spec.SourceLocationType]
+        elif key == "source_type":
+            options = ["", "auto"]
+        elif key == "installer":
+            options = ["pip"]
+        elif key == "model_algorithm":
+            options = list(ALGORITHMS)
+        schema = self._field_schema(key)
+        if required:
+            schema["required"] = True
+        return field_cls(field=key, kind=kind, options=options, schema=schema)
+
+    def _field_schema(self, key: str) -> dict:
+        prop = self._schema["properties"].get(key)
+        return _resolve(prop, self._schema) if prop else {}
+
+    def _column(self, model: type, key: str) -> dict:
+        defs = self._schema["$defs"][model.__name__]
+        schema = _resolve(defs["properties"][key], self._schema)
+        if key in defs.get("required", []):
+            schema["required"] = True
+        column = {"key": key, "schema": schema, "kind": "text", "default": "/" if key == "url" else ""}
+        if key == "param_type":
+            column.update(kind="select", options=[""] + [t.value for t in spec.ParamType], default="string")
+        elif key == "restraint":
+            column.update(kind="select", options=[""] + [r.value for r in spec.Restraint])
+        return column
+
+    @observe("language")
+    def _on_language(self, change) -> None:
+        if self.fields:
+            self._apply_language()
+            self._recheck()
+
+    def _apply_language(self) -> None:
+        lang = self.language if self.language in i18n.LANGUAGES else "en"
+        t = lambda english, **kw: i18n.text(english, lang, **kw)  # noqa: E731
+        with self.hold_trait_notifications():
+            for key, widget in self.fields.items():
+                model = spec.Dependency if key == "installer" else spec.ModelSpec
+                english = _words(model, "runtime" if key == "runtime" else key) if key != "publish" else (
+                    "Publish", "Wait until the model is published after importing.")
+                widget.label, widget.tooltip = i18n.field_words(key, *english, lang)
+                widget.schema = self._localised_schema(key, widget.schema)
+                if isinstance(widget, (TableWidget, StockTable)):
+                    model = spec.Package if key == "dependencies" else spec.Param
+                    widget.columns = [{**c, "label": i18n.field_words(c["key"], *_words(model, c["key"]), lang)[0],
+                                       "tooltip": i18n.field_words(c["key"], *_words(model, c["key"]), lang)[1],
+                                       "schema": self._localised_schema(c["key"], c["schema"])} for c in widget.columns]
+                    widget.add_label = t("Add package" if key == "dependencies" else "Add parameter")
+            self.fields["model_name"].placeholder = self._generated_name
+            self.fields["model_version"].placeholder = "1.0.0"
+            self.fields["source_location"].placeholder = "obs://bucket/dir/  or  /bucket/dir/  or  ./local/folder"
+            for title, header in self._sections.items():
+                header.value = f"<h4 class='mi-section'>{html.escape(t(title))}</h4>"
+            self._submit_button.description = t("Import model")
+            self._cancel_button.description = t("Cancel")
+            self._code_button.description = t("Show code")
+            self._badge.value = self._badge_html()
+
+    def _localised_schema(self, key: str, schema: dict) -> dict:
+        english = {k: v for k, v in spec.ModelSpec.model_json_schema().get("properties", {}).get(key, {}).get("x-messages", {}).items()}
+        messages = dict(schema.get("x-messages", {}))
+        for keyword, message in list(messages.items()):
+            messages[keyword] = i18n.rule_message(key, keyword, english.get(keyword, message), self.language)
+        return {**schema, "x-messages": messages} if messages else schema
+
+    def _badge_html(self) -> str:
+        session = self._session
+        kind = "embedded registry" if session.backend == "embedded" else "ModelArts"
+        source = {"none": "no credentials", "explicit": "explicit credentials", "env": "credentials from the environment",
+                  "profile": "credentials from a profile file", "notebook": "the notebook's agency"}.get(session.credential_source, "")
+        return (f"<div class='mi-badge' title='{html.escape(session.describe())}'>"
+                f"<b>{html.escape(kind)}</b> · {html.escape(source)} · {html.escape(session.describe())}</div>")
+
+    # ---- values ------------------------------------------------------------------------------------
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        """Fill fields from SDK-style values (Params/Packages objects or dicts); blank values clear."""
+        with self.hold_sync(), self._quietly():
+            for key, value in values.items():
+                if key == "environment":
+                    key = "runtime"
+                if key == "dependencies":
+                    groups = value if isinstance(value, list) else [value]
+                    rows, installer = [], "pip"
+                    for group in groups:
+                        group = group.model_dump(mode="json") if hasattr(group, "model_dump") else dict(group or {})
+                        installer = group.get("installer") or installer
+                        rows += [self._row(p, PACKAGE_COLUMNS) for p in group.get("packages") or []]
+                    self.fields["dependencies"].value = rows
+                    self.fields["installer"].value = str(installer)
+                elif key in ("input_params", "output_params"):
+                    self.fields[key].value = [self._row(p, PARAM_COLUMNS) for p in (value or [])]
+                elif key == "apis":
+                    self.fields["apis"].value = value if isinstance(value, str) else (json.dumps(value, indent=2, ensure_ascii=False) if value else "")
+                elif key == "publish":
+                    self.fields["publish"].value = "true" if value in (True, "true", None) else "false"
+                elif key in self.fields:
+                    self.fields[key].value = "" if value is None else str(getattr(value, "value", value))
+                else:
+                    raise TypeError(f"ModelImportForm has no field {key!r}; the fields are: {', '.join(self.fields)}")
+        self._recheck()
+
+    @staticmethod
+    def _row(item: Any, columns: tuple[str, ...]) -> dict[str, str]:
+        data = item.model_dump(mode="json") if hasattr(item, "model_dump") else dict(item or {})
+        row = {}
+        for key in columns:
+            value = data.get(key)
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            row[key] = "" if value is None else str(getattr(value, "value", value))
+        if "url" in columns and not row["url"]:
+            row["url"] = "/"
+        return row
+
+    def _collect(self) -> dict[str, Any]:
+        """The SDK fields from the widgets: blanks left out, tables as lists of dicts."""
+        data: dict[str, Any] = {}
+        for key, widget in self.fields.items():
+            if key in ("installer", "publish"):
+                continue
+            if key in ("input_params", "output_params"):
+                rows = [{k: v for k, v in row.items() if str(v).strip()} for row in widget.value]
+                if rows:
+                    data[key] = rows
+            elif key == "dependencies":
+                rows = [{k: v for k, v in row.items() if str(v).strip()} for row in widget.value]
+                if rows:
+                    data[key] = [{"installer": self.fields["installer"].value or "pip", "packages": rows}]
+            elif widget.value.strip():
+                data[key] = widget.value.strip()
+        return data
+
+    @observe("value")
+    def _value_from_code(self, change) -> None:
+        """`form.value = {...}` fills the fields, as typing would."""
+        if not getattr(self, "_setting_value", False) and self.fields:
+            cleared = {key: None for key in self.fields if key not in ("installer", "publish")}
+            cleared.update(input_params=[], output_params=[], dependencies=[])
+            self.set_values({**cleared, **change["new"]})
+
+    @property
+    def publish(self) -> bool:
+        return self.fields["publish"].value != "false"
+
+    # ---- live checks -------------------------------------------------------------------------------
+
+    class _Quiet:
+        def __init__(self, form):
+            self.form = form
+
+        def __enter__(self):
+            self.before, self.form._updating = self.form._updating, True
+
+        def __exit__(self, *exc):
+            self.form._updating = self.before
+
+    def _quietly(self):
+        return self._Quiet(self)
+
+    def _on_field_change(self, change) -> None:
+        if self._updating:
+            return
+        if change["owner"] is self.fields["source_location"] or change["owner"] is self.fields["source_location_type"]:
+            self._on_source_change()
+        if change["owner"] is self.fields["model_type"]:
+            self._offer_runtimes()
+        self._recheck()
+
+    def _check_data(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "model_name": data.get("model_name") or self._generated_name}
+
+    def _recheck(self) -> None:
+        """Validate everything through the rule table and show each message at its field."""
+        data = self._collect()
+        report = spec.check(self._check_data(data))
+        with self.hold_sync():
+            self._setting_value = True
+            try:
+                self.value = data
+            finally:
+                self._setting_value = False
+            self.errors = report.errors
+            self.warnings = report.warnings
+            self._show_messages(report.errors, report.warnings)
+            blank_name = not data.get("model_name")
+            self.fields["model_name"].hint = i18n.text("A name will be generated: {name}", self.language,
+                                                       name=self._generated_name) if blank_name else ""
+            self._submit_button.disabled = bool(report.errors) or self.busy
+            self._summary.value = self._summary_html(report.errors)
+        self._save_draft()
+
+    def _target(self, path: str) -> tuple[str, str]:
+        """(field key, cell key or '') for a rule-table error path."""
+        head, _, rest = path.partition(".")
+        base = head.split("[")[0]
+        index = head[len(base) + 1:-1] if "[" in head else ""
+        if base in ("input_params", "output_params"):
+            return base, f"{index}.{rest}" if rest else index
+        if base == "dependencies":
+            if rest == "installer":
+                return "installer", ""
+            sub, _, cell = rest.partition(".")
+            row = sub[len("packages["):-1] if sub.startswith("packages[") else ""
+            return "dependencies", f"{row}.{cell}" if row and cell else row
+        return (base if base in self.fields else ""), ""
+
+    def _show_messages(self, errors: list[dict], warnings: list[dict]) -> None:
+        field_errors: dict[str, list[str]] = {}
+        cell_errors: dict[str, dict[str, str]] = {}
+        for error in errors:
+            key, cell = self._target(error["field"])
+            prefix = "" if (cell or key == error["field"] or not key) else error["field"].split(".", 1)[-1] + ": "
+            if cell:
+                cell_errors.setdefault(key, {})[cell] = error["message"]
+            elif key:
+                field_errors.setdefault(key, []).append(prefix + error["message"])
+        field_warnings: dict[str, list[str]] = {}
+        for warning in warnings:
+            key, _ = self._target(warning["field"])
+            if key:
+                field_warnings.setdefault(key, []).append(warning["message"])
+        for key, widget in self.fields.items():
+            widget.error = "; ".join(field_errors.get(key, []))
+            widget.warning = "; ".join(field_warnings.get(key, []))
+            if isinstance(widget, (TableWidget, StockTable)):
+                widget.errors = cell_errors.get(key, {})
+
+    def _summary_html(self, errors: list[dict]) -> str:
+        if not errors:
+            return f"<div class='mi-summary mi-ok' role='status'>{html.escape(i18n.text('Ready to import.', self.language))}</div>"
+        items = "".join(f"<li><code>{html.escape(e['field'] or 'model')}</code>: {html.escape(e['message'])}</li>" for e in errors)
+        title = html.escape(i18n.text("Fix these before importing:", self.language))
+        return f"<div class='mi-summary mi-errors' role='alert'><b>{title}</b><ul>{items}</ul></div>"
+
+    def _offer_runtimes(self) -> None:
+        model_type = spec.canonical_model_type(self.fields["model_type"].value)
+        self.fields["runtime"].options = spec.known_runtimes(model_type) if model_type else []
+
+    # ---- prefill from a folder ---------------------------------------------------------------------
+
+    @classmethod
+    def from_folder(cls, path: os.PathLike | str, session: Any = None, **kwargs: Any) -> "ModelImportForm":
+        """A form filled from a model folder: engine, algorithm, apis, params and dependencies from its files."""
+        form = cls(session, **kwargs)
+        form.set_values({"source_location_type": "LOCAL_SOURCE", "source_location": str(path)})
+        return form
+
+    def _on_source_change(self) -> None:
+        location = self.fields["source_location"].value.strip()
+        if self.fields["source_location_type"].value == "LOCAL_SOURCE" and location:
+            self._suggest_folders(location)
+            if os.path.isdir(os.path.expanduser(location)):
+                self.prefill_from_folder(location)
+
+    def _suggest_folders(self, typed: str) -> None:
+        path = Path(os.path.expanduser(typed))
+        parent = path if path.is_dir() else path.parent
+        try:
+            subdirs = sorted(str(p) for p in parent.iterdir() if p.is_dir() and not p.name.startswith("."))[:50]
+        except OSError:
+            subdirs = []
+        self.fields["source_location"].options = subdirs
+
+    def prefill_from_folder(self, folder: os.PathLike | str) -> package.PackageReport:
+        """Fill empty fields from the folder's files; offer (never force) to replace what the user typed."""
+        report = package.inspect(folder)
+        found: dict[str, Any] = {}
+        config = report.config.fields if report.config else {}
+        for key in ("model_type", "model_algorithm", "runtime"):
+            if config.get(key):
+                found[key] = config[key]
+        if "model_type" not in found and report.engine:
+            found["model_type"] = report.engine
+        if config.get("apis"):
+            found["apis"] = config["apis"]
+        for key in ("input_params", "output_params", "dependencies"):
+            if config.get(key):
+                found[key] = config[key]
+        fill, conflicts = {}, {}
+        for key, value in found.items():
+            current = self._current(key)
+            proposed = self._as_field_value(key, value)
+            if not current:
+                fill[key] = value
+            elif current != proposed:
+                conflicts[key] = value
+        if fill:
+            self.set_values(fill)
+        notes = [f"{p['path'] or ''}: {p['message']}".lstrip(": ") for p in report.problems]
+        notes += [f"{w['path'] or ''}: {w['message']}".lstrip(": ") for w in report.warnings]
+        self.fields["source_location"].warning = "; ".join(notes)
+        self._pending_prefill = conflicts
+        self._show_prefill_offer()
+        return report
+
+    def _current(self, key: str) -> Any:
+        widget = self.fields[key]
+        return widget.value if isinstance(widget.value, list) else widget.value.strip()
+
+    def _as_field_value(self, key: str, value: Any) -> Any:
+        probe = {"dependencies": PACKAGE_COLUMNS, "input_params": PARAM_COLUMNS, "output_params": PARAM_COLUMNS}
+        if key == "dependencies":
+            return [self._row(p, PACKAGE_COLUMNS) for g in value for p in (g.get("packages") or [])]
+        if key in probe:
+            return [self._row(p, probe[key]) for p in value]
+        if key == "apis":
+            return value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
+        return str(value)
+
+    def _show_prefill_offer(self) -> None:
+        if not self._pending_prefill:
+            self._prefill_box.children = []
+            return
+        names = ", ".join(self._pending_prefill)
+        note = HTML(f"<span class='mi-offer'>config.json has other values for: {html.escape(names)}</span>")
+        apply = Button(description=i18n.text("Apply from config.json", self.language))
+        keep = Button(description=i18n.text("Keep mine", self.language))
+        apply.on_click(lambda _: self.apply_prefill())
+        keep.on_click(lambda _: self.keep_mine())
+        self._prefill_box.children = [note, apply, keep]
+
+    def apply_prefill(self) -> None:
+        """Replace the fields that config.json disagrees with (the user asked for it)."""
+        pending, self._pending_prefill = self._pending_prefill, {}
+        self.set_values(pending)
+        self._show_prefill_offer()
+
+    def keep_mine(self) -> None:
+        self._pending_prefill = {}
+        self._show_prefill_offer()
+
+    def write_config(self, path: os.PathLike | str | None = None) -> Path:
+        """Write the form's state as config.json (default: model/config.json in the local source folder)."""
+        if path is None:
+            if self.fields["source_location_type"].value != "LOCAL_SOURCE":
+                raise ValueError("write_config() needs a path when the source is not a local folder")
+            path = Path(os.path.expanduser(self.fields["source_location"].value.strip())) / "model" / "config.json"
+        report = spec.check(self._check_data(self.value))
+        fields = report.spec.to_fields() if report.spec else dict(self.value)
+        keep = {k: v for k, v in fields.items() if k in ("model_type", "model_algorithm", "runtime", "apis",
+                                                            "input_params", "output_params", "dependencies")}
+        return config_file.write(path, keep)
+
+    # ---- submitting --------------------------------------------------------------------------------
+
+    def on_submit(self, callback: Callable[["ModelImportForm"], Any], remove: bool = False) -> None:
+        """Call `callback(form)` when an import ends (published, failed or cancelled)."""
+        if remove:
+            self._submit_callbacks = [c for c in self._submit_callbacks if c is not callback]
+        else:
+            self._submit_callbacks.append(callback)
+
+    def submit(self, wait: bool = True, confirm: bool = False):
+        """Import the model as the button does. With wait=True, block and return the Model (or raise)."""
+        self._recheck()
+        if self.errors:
+            raise SpecValidationError(self.errors)
+        if self.busy:
+            raise RuntimeError("an import from this form is already running; wait for it or cancel it")
+        if self._session.backend != "embedded" and not confirm:
+            self._ask_confirmation()
+            raise ModelImportError("this form imports into ModelArts: confirm in the form, or call submit(confirm=True)")
+        self._check_duplicate()
+        self._start()
+        if not wait:
+            return None
+        self._worker.join()
+        if self._last_error is not None:
+            raise self._last_error
+        return self._model
+
+    def _submit_clicked(self) -> None:
+        try:
+            self.submit(wait=False, confirm=False)
+        except ModelImportError:
+            pass  # shown in the form (confirmation, duplicate offer or errors)
+
+    def _ask_confirmation(self) -> None:
+        where = html.escape(self._session.describe())
+        note = HTML(f"<span class='mi-confirm'>This imports the model into <b>{where}</b>.</span>")
+        go = Button(description=i18n.text("Confirm import", self.language), button_style="warning")
+        stop = Button(description=i18n.text("Cancel", self.language))
+
+        def confirmed(_):
+            self._confirm_box.children = []
+            try:
+                self.submit(wait=False, confirm=True)
+            except ModelImportError:
+                pass
+
+        go.on_click(confirmed)
+        stop.on_click(lambda _: setattr(self._confirm_box, "children", []))
+        self._confirm_box.children = [note, go, stop]
+
+    def _spec_fields(self) -> dict[str, Any]:
+        return self._check_data(self.value)
+
+    def _check_duplicate(self) -> None:
+        data = self._spec_fields()
+        name, version = data["model_name"], data.get("model_version", "")
+        listing = self._session.client.list_models(model_name=name, exact_match=True, limit=1000)
+        taken = {m["model_version"] for m in listing["models"] if m["model_name"] == name}
+        if version not in taken:
+            self._offer_box.children = []
+            return
+        existing = next(m["model_id"] for m in listing["models"] if m["model_version"] == version and m["model_name"] == name)
+        suggestion = next_free_version(version, taken)
+        message = f"{name} {version} exists already (id {existing}); the next free version is {suggestion}"
+        self.fields["model_version"].error = message
+        self.errors = [{"field": "model_version", "type": "duplicate", "message": message}]
+        use = Button(description=i18n.text("Use version {version}", self.language, version=suggestion))
+        use.on_click(lambda _: (setattr(self.fields["model_version"], "value", suggestion),
+                                setattr(self._offer_box, "children", [])))
+        self._offer_box.children = [use]
+        self.suggested_version = suggestion
+        raise DuplicateModelError(name, version, existing)
+
+    def _start(self) -> None:
+        from ..sdk.model import Model
+
+        self._cancel = threading.Event()
+        self._last_error, self._model = None, None
+        self.busy = True
+        self.model_id = ""
+        self._set_status("copying")
+        self._submit_button.disabled = True
+        self._cancel_button.layout.display = ""
+        self._progress.layout.display = ""
+        self._progress.value = 0.0
+        self._events_html.value = ""
+        data = self._spec_fields()
+        last_update = [0.0]
+
+        def progress(p) -> None:
+            now = time.monotonic()
+            if now - last_update[0] < 0.1 and p.bytes_done < p.bytes_total:
+                return
+            last_update[0] = now
+            self._progress.value = (p.bytes_done / p.bytes_total) if p.bytes_total else 1.0
+            self._progress_text.value = (f"<span class='mi-progress'>{p.files_done}/{p.files_total} files · "
+                                         f"{_size(p.bytes_done)} / {_size(p.bytes_total)}</span>")
+
+        def work() -> None:
+            try:
+                model = Model(self._session, publish=False, progress=progress, cancel=self._cancel, **data)
+                self.model_id = model.model_id
+                self._set_status("publishing")
+                while True:
+                    info = model.get_model_info()
+                    self._show_events(model)
+                    if info["model_status"] in ("published", "failed", "building_failed"):
+                        break
+                    if self._cancel.is_set():
+                        model.wait()  # raises ImportCancelledError once the registry has removed it
+                    time.sleep(0.1)
+                model.wait()
+                self._model = model
+                self._generated_name = spec.generate_model_name()  # a blank name gets a new one next time
+                self._set_status("published")
+                self._show_snippet(model)
+            except ImportCancelledError as exc:
+                self._last_error = exc
+                self.model_id = ""
+                self._set_status("cancelled")
+            except ImportFailedError as exc:
+                self._last_error = exc
+                self._set_status("failed")
+                self._events_html.value = self._events_table(exc.events)
+            except (ServiceError, SpecValidationError, ModelImportError) as exc:
+                self._last_error = exc
+                self._show_backend_error(exc)
+                self._set_status("failed" if self.model_id else "draft")
+            except Exception as exc:  # never a traceback in the cell: show it, keep the form
+                self._last_error = exc
+                self._summary.value = (f"<div class='mi-summary mi-errors' role='alert'>Import stopped: "
+                                       f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>")
+                self._set_status("failed" if self.model_id else "draft")
+            finally:
+                self.busy = False
+                self._cancel_button.layout.display = "none"
+                self._submit_button.disabled = bool(self.errors)
+                for callback in list(self._submit_callbacks):
+                    try:
+                        callback(self)
+                    except Exception as exc:  # a callback's error is shown, not raised in the worker
+                        self._events_html.value += f"<div role='alert'>on_submit callback failed: {html.escape(repr(exc))}</div>"
+
+        self._worker = threading.Thread(target=work, name="model-import-form", daemon=True)
+        self._worker.start()
+
+    def cancel(self) -> None:
+        """Stop a running import; nothing of it stays registered."""
+        self._cancel.set()
+
+    def _set_status(self, status: str) -> None:
+        self.status = status
+        text = {"copying": "Copying files…", "publishing": "Publishing…", "published": "Published",
+                "failed": "Import failed", "cancelled": "Cancelled: nothing was registered", "draft": ""}[status]
+        self._status_html.value = f"<div class='mi-status mi-status-{status}' role='status'>{html.escape(text)}</div>" if text else ""
+
+    def _show_events(self, model) -> None:
+        try:
+            self._events_html.value = self._events_table(model.get_model_events())
+        except ModelImportError:
+            pass
+
+    @staticmethod
+    def _events_table(events: list[dict]) -> str:
+        rows = "".join(f"<li class='mi-event-{html.escape(e.get('event_type', ''))}'>{html.escape(e.get('event_info', ''))}</li>"
+                       for e in events)
+        return f"<ul class='mi-events'>{rows}</ul>" if rows else ""
+
+    def _show_snippet(self, model) -> None:
+        snippet = f'Model(session, model_id="{model.model_id}")'
+        self._status_html.value += (f"<div class='mi-result'>Model id <code>{html.escape(model.model_id)}</code>"
+                                    f"<pre class='mi-snippet'>{html.escape(snippet)}</pre></div>")
+
+    def _show_backend_error(self, exc: Exception) -> None:
+        """A backend error lands at the field it concerns, else in the summary."""
+        field = ""
+        if isinstance(exc, DuplicateModelError):
+            field = "model_version"
+        elif isinstance(exc, ServiceError) and exc.error_code in ("ModelArts.3551", "ModelArts.3044", "ModelArts.3017"):
+            field = "source_location"
+        elif isinstance(exc, SpecValidationError):
+            self._show_messages(exc.errors, [])
+        message = getattr(exc, "error_msg", None) or str(exc)
+        if field:
+            self.fields[field].error = message
+        self.errors = [*self.errors, {"field": field, "type": type(exc).__name__, "message": message}]
+        self._summary.value = self._summary_html(self.errors)
+
+    # ---- code --------------------------------------------------------------------------------------
+
+    def to_code(self) -> str:
+        """SDK code that makes the same import (no secret: the session finds its credentials itself)."""
+        data = self._spec_fields()
+        order = [key for _, entries in LAYOUT for key, _ in entries]
+        data = {key: data[key] for key in sorted(data, key=lambda k: order.index(k) if k in order else len(order))}
+        if isinstance(data.get("apis"), str):
+            try:
+                data["apis"] = json.loads(data["apis"])
+            except ValueError:
+                pass  # kept as typed; the rule table reports it
+        session = self._session
+        if session.backend == "embedded":
+            home = str(session.home)
+            session_line = f"session = Session(backend=\"embedded\", home={home!r})"
+        else:
+            session_line = f"session = Session()  # {session.credential_source} credentials, found the same way"
+        lines = ["from model_import_widget.sdk.session import Session",
+                 "from model_import_widget.sdk.model import Model",
+                 "from model_import_widget.sdk.config.model_config import Params, Dependencies, Packages",
+                 "", session_line, "model = Model(", "    session,"]
+        for key, value in data.items():
+            if key in ("input_params", "output_params"):
+                rendered = "[\n" + "".join(f"        Params({_kwargs(row)}),\n" for row in value) + "    ]"
+            elif key == "dependencies":
+                rendered = "[\n" + "".join(
+                    f"        Dependencies(installer={group['installer']!r}, packages=[\n"
+                    + "".join(f"            Packages({_kwargs(p)}),\n" for p in group["packages"]) + "        ]),\n"
+                    for group in value) + "    ]"
+            elif key == "apis" and not isinstance(value, str):
+                rendered = pprint.pformat(value, indent=1, width=100, sort_dicts=False).replace("\n", "\n    ")
+            else:
+                rendered = repr(value)
+            lines.append(f"    {key}={rendered},")
+        lines.append(f"    publish={self.publish!r},")
+        lines.append(")")
+        return "\n".join(lines) + "\n"
+
+    def _toggle_code(self) -> None:
+        showing = self._code.layout.display != "none"
+        self._code.layout.display = "none" if showing else ""
+        self._code_button.description = i18n.text("Show code" if showing else "Hide code", self.language)
+        self._code.clear_output()
+        if not showing:
+            with self._code:
+                from IPython.display import Markdown, display
+
+                display(Markdown(f"```python\n{self.to_code()}```"))
+
+    # ---- drafts ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _draft_path() -> Path:
+        from ..registry import default_home
+
+        notebook = os.environ.get("JPY_SESSION_NAME", "default")
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in notebook)[-120:]
+        return default_home() / "drafts" / f"{safe}.json"
+
+    def _save_draft(self) -> None:
+        if self._updating:
+            return
+        try:
+            path = self._draft_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"value": self.value, "installer": self.fields["installer"].value,
+                                       "publish": self.fields["publish"].value}))
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a draft is a convenience; the form works without it
+
+    @classmethod
+    def restore(cls, session: Any = None, **kwargs: Any) -> "ModelImportForm":
+        """A form with the last draft of this notebook (it survives a kernel restart)."""
+        try:
+            draft = json.loads(cls._draft_path().read_text())
+        except (OSError, ValueError):
+            draft = {"value": {}}
+        values = dict(draft.get("value") or {})
+        if "publish" in draft:
+            values["publish"] = draft["publish"] != "false"
+        return cls(session, **kwargs, **values)
+
+    def _ipython_display_(self) -> None:
+        """The live form, and under it a static summary that stays readable in the saved notebook."""
+        from IPython.display import HTML as StaticHTML, display
+
+        display(super()._repr_mimebundle_(), raw=True)
+        self._display_id = display(StaticHTML(self._static_summary()), display_id=True)
+
+    def _static_summary(self) -> str:
+        return f"<div class='mi-static-summary'>{html.escape(self.summary_text())}</div>"
+
+    @observe("status", "model_id")
+    def _refresh_static_summary(self, change) -> None:
+        handle = getattr(self, "_display_id", None)
+        if handle is not None:
+            from IPython.display import HTML as StaticHTML
+
+            handle.update(StaticHTML(self._static_summary()))
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle["text/plain"] = self.summary_text()
+        return bundle
+
+    def summary_text(self) -> str:
+        """One paragraph for people: what this form imports and how it ended."""
+        data = self._spec_fields()
+        head = f"Model import: {data.get('model_name')} {data.get('model_version', '?')} ({data.get('model_type', '?')})"
+        tail = f" — {self.status}" + (f", id {self.model_id}" if self.model_id else "")
+        return head + tail
+
+
+def _kwargs(row: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in row.items())
+
+
+def _size(count: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if count < 1024 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count} B"

@@ -1,0 +1,107 @@
+"""Words of the form in languages other than English, in one catalog keyed by field and rule.
+
+English lives in the rule table (field docstrings, x-messages); this file only translates. Missing keys fall back to English.
+"""
+
+from __future__ import annotations
+
+import locale
+import os
+
+LANGUAGES = ("en", "zh")
+
+# field -> (label, tooltip)
+FIELDS_ZH: dict[str, tuple[str, str]] = {
+    "model_name": ("模型名称", "1–64 个字母、数字、_ 或 -，以字母开头。留空则自动生成。"),
+    "model_version": ("版本", "三个 0–99 的数字，不带前导零，例如 1.0.0。"),
+    "model_type": ("模型类型", "引擎：TensorFlow、MXNet、Caffe、Spark_MLlib、Scikit_Learn、XGBoost、MindSpore、Image 或 PyTorch。"),
+    "model_algorithm": ("算法", "模型用途，例如 image_classification、object_detection、predict_analysis。"),
+    "description": ("描述", "最多 100 个字符，不能包含 !<>=&'\"。"),
+    "source_location_type": ("来源类型", "OBS_SOURCE 表示 OBS 目录，LOCAL_SOURCE 表示本机目录。"),
+    "source_location": ("模型位置", "包含 model/ 的目录：OBS 上的 obs://bucket/dir/ 或 /bucket/dir/，或本机路径。"),
+    "execution_code": ("推理代码", "source 位置 model/ 下的 customize_service.py 路径，通常留空。"),
+    "source_job_id": ("训练作业 ID", "生成该模型的训练作业，用于追溯。"),
+    "source_job_version": ("训练作业版本", "该训练作业的版本。"),
+    "source_type": ("来源", "ExeML 模型填 auto，其余留空。"),
+    "runtime": ("运行环境", "该类型的推理环境，例如 python3.6。"),
+    "input_params": ("输入参数", "推理接口的输入；config.json 中已有 apis 时留空。"),
+    "output_params": ("输出参数", "推理接口的输出；config.json 中已有 apis 时留空。"),
+    "dependencies": ("依赖包", "模型需要的 pip 包。"),
+    "installer": ("安装方式", "仅支持 pip。"),
+    "apis": ("APIs", "config.json 格式的推理接口（JSON）。"),
+    "publish": ("发布", "导入后等待模型发布完成。"),
+    "url": ("路径", "以 / 开头的推理路径。"),
+    "param_name": ("参数名", "最多 64 个字符。"),
+    "param_type": ("类型", "string、object、array、boolean、number、integer 或 file。"),
+    "min": ("最小值", "仅用于 number 和 integer。"),
+    "max": ("最大值", "仅用于 number 和 integer，且不小于最小值。"),
+    "param_desc": ("说明", "最多 100 个字符。"),
+    "package_name": ("包名", "pip 包名，例如 numpy。"),
+    "package_version": ("版本", "例如 1.15.0；留空表示最新。"),
+    "restraint": ("约束", "EXACT、ATLEAST 或 ATMOST；填写版本时必填。"),
+}
+
+# (field, JSON-schema keyword) -> message, the same keys as the rule table's x-messages
+MESSAGES_ZH: dict[tuple[str, str], str] = {
+    ("model_name", "pattern"): "名称须为 1–64 个字母、数字、_ 或 -，并以字母开头",
+    ("model_version", "pattern"): "版本须为三个 0–99 的数字，不带前导零，例如 1.0.0",
+    ("model_version", "required"): "版本必填：三个 0–99 的数字，例如 1.0.0",
+    ("model_type", "required"): "模型类型必填",
+    ("model_type", "enum"): "模型类型须为 TensorFlow、MXNet、Caffe、Spark_MLlib、Scikit_Learn、XGBoost、MindSpore、Image、PyTorch 之一",
+    ("model_algorithm", "pattern"): "算法须以字母开头，最多 36 个字符，不能包含 !<>=&'\"",
+    ("description", "pattern"): "描述最多 100 个字符，不能包含 !<>=&'\"",
+    ("source_location", "required"): "模型位置必填：包含 model/ 的目录",
+    ("source_location", "minLength"): "模型位置必填：包含 model/ 的目录",
+    ("execution_code", "pattern"): "推理代码须为名为 customize_service.py 的文件",
+    ("url", "pattern"): "路径须以 / 开头，例如 /",
+    ("param_name", "required"): "参数名必填（1–64 个字符）",
+    ("param_name", "minLength"): "参数名必填（1–64 个字符）",
+    ("param_name", "maxLength"): "参数名最多 64 个字符",
+    ("param_desc", "maxLength"): "说明最多 100 个字符",
+    ("package_name", "pattern"): "包名须为 pip 包名（字母、数字、. _ -），例如 numpy",
+    ("package_name", "required"): "包名必填，例如 numpy",
+    ("package_version", "pattern"): "版本须为 pip 版本号，例如 1.15.0",
+}
+
+UI_ZH: dict[str, str] = {
+    "Basics": "基本信息", "Source": "模型来源", "Interface": "接口", "Dependencies": "依赖", "Advanced": "高级",
+    "Import model": "导入模型", "Cancel": "取消", "Show code": "显示代码", "Hide code": "隐藏代码",
+    "Write config.json": "写入 config.json", "Add parameter": "添加参数", "Add package": "添加包",
+    "Fix these before importing:": "导入前请修正：", "Ready to import.": "可以导入。",
+    "A name will be generated: {name}": "将自动生成名称：{name}",
+    "Apply from config.json": "采用 config.json 中的值", "Keep mine": "保留我的输入",
+    "Use version {version}": "使用版本 {version}", "Refresh": "刷新", "Delete": "删除",
+    "Confirm import": "确认导入", "Language": "语言",
+}
+
+
+def default_language() -> str:
+    """zh when the kernel's locale is Chinese, else en; MODEL_IMPORT_WIDGET_LANG overrides."""
+    chosen = os.environ.get("MODEL_IMPORT_WIDGET_LANG", "").strip().lower()
+    if chosen in LANGUAGES:
+        return chosen
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(name, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    try:
+        code = locale.getlocale()[0] or ""
+    except ValueError:
+        code = ""
+    return "zh" if code.lower().startswith("zh") else "en"
+
+
+def text(english: str, language: str, **values: str) -> str:
+    """A UI string in `language`, with {placeholders} filled."""
+    template = UI_ZH.get(english, english) if language == "zh" else english
+    return template.format(**values) if values else template
+
+
+def field_words(field: str, english_label: str, english_tooltip: str, language: str) -> tuple[str, str]:
+    if language == "zh" and field in FIELDS_ZH:
+        return FIELDS_ZH[field]
+    return english_label, english_tooltip
+
+
+def rule_message(field: str, keyword: str, english: str, language: str) -> str:
+    return MESSAGES_ZH.get((field, keyword), english) if language == "zh" else english
