@@ -1,0 +1,722 @@
+"""The embedded registry against real SQLite and real files: what a user of the registry would notice.
+
+Imports, statuses and events; OBS paths; refusals before registering; listing; delete with blob freeing; cancel;
+re-import through the stat cache; symlinks and excluded folders; kill -9 recovery; many processes at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from model_import_widget.errors import DuplicateModelError, ModelNotFoundError, ServiceError
+from model_import_widget.registry import EmbeddedRegistry, default_home, importer, open_registry
+from model_import_widget.registry import backend as registry_backend
+from model_import_widget.registry.store import new_hasher
+
+HELPER = Path(__file__).with_name("registry_helpers.py")
+
+
+# ---- fixtures and helpers ---------------------------------------------------------------------------------------
+
+
+def make_package(root: Path, *, model_type: str = "PyTorch", config: str | None = None, service: bool = True,
+                 files: dict[str, bytes] | None = None) -> Path:
+    """A package folder: root/model/{config.json, customize_service.py, and `files` (paths inside model/)}."""
+    model = root / "model"
+    model.mkdir(parents=True, exist_ok=True)
+    if config is None:
+        config = json.dumps({"model_type": model_type, "model_algorithm": "image_classification",
+                             "runtime": "python3.6", "metrics": {"f1": 0.5}})
+    (model / "config.json").write_text(config)
+    if service:
+        (model / "customize_service.py").write_text("class Service:\n    pass\n")
+    for rel, data in (files if files is not None else {"weights.pth": b"w" * 5000}).items():
+        path = model / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
+def fields(source: Path | str, name: str = "digits", version: str = "1.0.0", **extra) -> dict:
+    data = {"model_name": name, "model_version": version, "model_type": "PyTorch",
+            "source_location_type": "LOCAL_SOURCE", "source_location": str(source)}
+    data.update(extra)
+    return data
+
+
+def imported(registry: EmbeddedRegistry, source, **kwargs) -> dict:
+    return registry.wait_model(registry.create_model(fields(source, **kwargs)), timeout=30)
+
+
+def blob_count(registry: EmbeddedRegistry) -> int:
+    return len(registry.store.files())
+
+
+def event_texts(registry: EmbeddedRegistry, model_id: str) -> list[str]:
+    return [e["event_info"] for e in registry.get_model_events(model_id)]
+
+
+def failure(registry: EmbeddedRegistry, model_id: str) -> str:
+    failed = [e["event_info"] for e in registry.get_model_events(model_id) if e["event_type"] == "failed"]
+    assert len(failed) == 1, registry.get_model_events(model_id)
+    return failed[0]
+
+
+def assert_nothing_registered(registry: EmbeddedRegistry) -> None:
+    assert registry.list_models()["total_count"] == 0
+    assert blob_count(registry) == 0
+    assert os.listdir(registry.imports_dir) == []
+
+
+def settle(path: Path) -> None:
+    """Wait out the file system's timestamp tick, so a fresh file counts as unchanged for the stat cache."""
+    time.sleep(importer.STAT_CACHE_RACY_NS / 1e9 * 1.5)
+
+
+@pytest.fixture
+def registry(tmp_path):
+    reg = EmbeddedRegistry(tmp_path / "home")
+    yield reg
+    reg.close()
+
+
+@pytest.fixture
+def package(tmp_path):
+    return make_package(tmp_path / "pkg")
+
+
+class CountingHasher:
+    """new_hasher() wrapped to count the bytes hashed (the bytes read from source files)."""
+
+    def __init__(self, monkeypatch, delay: float = 0.0):
+        self.bytes = 0
+        self.delay = delay
+        lock = threading.Lock()
+
+        def counting(name):
+            real = new_hasher(name)
+            outer = self
+
+            class Wrapped:
+                def update(self, data):
+                    with lock:
+                        outer.bytes += len(data)
+                    if outer.delay:
+                        time.sleep(outer.delay)
+                    real.update(data)
+
+                def hexdigest(self):
+                    return real.hexdigest()
+
+            return Wrapped()
+
+        monkeypatch.setattr(importer, "new_hasher", counting)
+
+
+# ---- create and read -----------------------------------------------------------------------------------------
+
+
+def test_create_publishes_with_events_and_the_service_fields(registry, package):
+    before = time.time_ns() // 1_000_000
+    deps = [{"installer": "pip", "packages": [{"package_name": "numpy", "package_version": "1.15.0",
+                                                "restraint": "EXACT"}]}]
+    apis = [{"url": "/", "method": "post", "request": {"Content-type": "application/json", "data": {"type": "object"}}}]
+    model_id = registry.create_model(fields(package, description="Digits v1", model_algorithm="object_detection",
+                                            input_params=[{"url": "/", "param_name": "images", "param_type": "file",
+                                                           "protocol": "http", "method": "post"}],
+                                            dependencies=deps, apis=apis, source_job_id="job-1"))
+    assert uuid.UUID(model_id).version == 4
+    info = registry.wait_model(model_id, timeout=30)
+
+    assert info["model_status"] == "published"
+    assert (info["model_name"], info["model_version"], info["model_type"]) == ("digits", "1.0.0", "PyTorch")
+    assert info["model_size"] == 5000 + len(json.dumps({"model_type": "PyTorch", "model_algorithm":
+                                                       "image_classification", "runtime": "python3.6",
+                                                       "metrics": {"f1": 0.5}})) + len("class Service:\n    pass\n")
+    assert before <= info["create_at"] <= time.time_ns() // 1_000_000
+    assert info["description"] == "Digits v1" and info["source_job_id"] == "job-1"
+    assert (info["tenant"], info["project"], info["owner"], info["workspace_id"]) == ("local", "local", "local", "0")
+    assert info["model_source"] == "custom" and info["install_type"] == ["real-time", "batch"]
+    assert info["specification"] == {}
+    assert info["dependencies"] == deps
+    assert info["input_params"][0]["param_name"] == "images"
+    assert isinstance(info["apis"], str) and json.loads(info["apis"]) == apis
+    config = json.loads(info["config"])
+    assert config["runtime"] == "python3.6"  # from the package's config.json
+    assert config["model_algorithm"] == "object_detection"  # the given field wins over config.json
+    assert config["dependencies"] == deps
+    assert info["model_algorithm"] == "object_detection" and info["runtime"] == "python3.6"
+    assert info["execution_code"] == f"{package}/model/customize_service.py"
+    assert json.loads(info["model_metrics"]) == {"f1": 0.5}
+
+    events = registry.get_model_events(model_id)
+    texts = [e["event_info"] for e in events]
+    assert texts[0].startswith("Import started: 3 files")
+    assert any(t.startswith("Copied 3 files") for t in texts)
+    assert any(t.startswith("Checked the package") for t in texts)
+    assert texts[-1] == "Model published"
+    assert {e["event_type"] for e in events} == {"normal"}
+    assert [e["create_time"] for e in events] == sorted(e["create_time"] for e in events)
+    files = registry.model_files(model_id)
+    assert sorted(files) == ["model/config.json", "model/customize_service.py", "model/weights.pth"]
+    assert files["model/weights.pth"].read_bytes() == b"w" * 5000
+
+
+def test_a_model_is_publishing_until_its_import_ends(registry, package, monkeypatch):
+    gate = threading.Event()
+    real = registry._copy_files
+
+    def held(*args):
+        gate.wait(10)
+        return real(*args)
+
+    monkeypatch.setattr(registry, "_copy_files", held)
+    model_id = registry.create_model(fields(package))
+    assert registry.get_model(model_id)["model_status"] == "publishing"
+    assert registry.list_models(model_status="publishing")["total_count"] == 1
+    with pytest.raises(TimeoutError):
+        registry.wait_model(model_id, timeout=0.05)
+    gate.set()
+    assert registry.wait_model(model_id, timeout=30)["model_status"] == "published"
+
+
+def test_wait_for_an_import_in_this_process_does_not_poll(registry, package, monkeypatch):
+    model_id = registry.create_model(fields(package))
+    calls = []
+    real_get = registry.get_model
+    monkeypatch.setattr(registry, "get_model", lambda mid: calls.append(mid) or real_get(mid))
+    assert registry.wait_model(model_id, timeout=30)["model_status"] == "published"
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("location", ["obs://my-bucket/models/digits/", "/my-bucket/models/digits/",
+                                      "obs://my-bucket/models/digits"])
+def test_obs_source_is_read_from_home_obs(registry, location):
+    make_package(registry.home / "obs" / "my-bucket" / "models" / "digits")
+    info = imported(registry, location, source_location_type="OBS_SOURCE")
+    assert info["model_status"] == "published"
+    assert info["source_location"] == location
+
+
+def test_missing_obs_source_is_refused_before_registering(registry):
+    with pytest.raises(ServiceError) as caught:
+        registry.create_model(fields("obs://my-bucket/nothing/", source_location_type="OBS_SOURCE"))
+    assert (caught.value.status, caught.value.error_code) == (400, "ModelArts.3551")
+    assert "OBS path obs://my-bucket/nothing/ does not exist" in caught.value.error_msg
+    assert str(registry.home / "obs" / "my-bucket" / "nothing") in caught.value.error_msg
+    assert_nothing_registered(registry)
+
+
+def test_missing_local_source_is_refused_before_registering(registry, tmp_path):
+    with pytest.raises(ServiceError) as caught:
+        registry.create_model(fields(tmp_path / "not-there"))
+    assert caught.value.error_code == "ModelArts.3551"
+    assert "not-there does not exist" in caught.value.error_msg and "contains model/" in caught.value.error_msg
+    assert_nothing_registered(registry)
+
+
+def test_duplicate_name_and_version_names_the_existing_model(registry, package):
+    first = imported(registry, package)
+    with pytest.raises(DuplicateModelError) as caught:
+        registry.create_model(fields(package))
+    assert caught.value.model_id == first["model_id"]
+    assert (caught.value.status, caught.value.error_code) == (409, "ModelArts.3002")
+    assert registry.list_models()["total_count"] == 1
+    assert imported(registry, package, version="1.0.1")["model_status"] == "published"
+
+
+def test_unknown_id_is_not_found_everywhere(registry):
+    missing = str(uuid.uuid4())
+    for call in (registry.get_model, registry.get_model_events, registry.delete_model, registry.model_files,
+                 registry.wait_model):
+        with pytest.raises(ModelNotFoundError) as caught:
+            call(missing)
+        assert caught.value.model_id == missing and caught.value.error_code == "ModelArts.3001"
+
+
+def test_home_comes_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("MODEL_IMPORT_WIDGET_HOME", str(tmp_path / "from-env"))
+    assert default_home() == tmp_path / "from-env"
+    reg = open_registry()
+    assert reg.home == tmp_path / "from-env" and (tmp_path / "from-env" / "registry.db").is_file()
+    reg.close()
+    monkeypatch.delenv("MODEL_IMPORT_WIDGET_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    assert default_home() == tmp_path / "user" / ".model_import_widget"
+    assert open_registry(tmp_path / "explicit").home == tmp_path / "explicit"
+
+
+# ---- list -------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def listed(registry, tmp_path):
+    small = make_package(tmp_path / "small", files={"w.bin": b"1" * 10})
+    big = make_package(tmp_path / "big", files={"w.bin": b"2" * 5000})
+    ids = {}
+    for version, source, description in (("1.0.0", small, "First Release"), ("2.0.0", big, "second"),
+                                         ("10.0.0", small, "third release"), ("1.0.1", big, None)):
+        ids[version] = imported(registry, source, name="Digit_Net", version=version,
+                                **({"description": description} if description else {}))["model_id"]
+    ids["other"] = imported(registry, small, name="DigitNetLite", version="1.0.0", model_type="TensorFlow")["model_id"]
+    broken = make_package(tmp_path / "broken", service=False)
+    ids["failed"] = imported(registry, broken, name="broken", version="1.0.0")["model_id"]
+    return ids
+
+
+def test_list_defaults_newest_first_with_list_items(registry, listed):
+    result = registry.list_models()
+    assert result["total_count"] == result["count"] == 6
+    assert [m["model_id"] for m in result["models"]] == [listed[k] for k in
+                                                         ("failed", "other", "1.0.1", "10.0.0", "2.0.0", "1.0.0")]
+    item = result["models"][0]
+    assert {"model_id", "model_name", "model_version", "model_type", "model_size", "model_status", "tenant",
+            "project", "owner", "create_at", "description", "source_type", "install_type", "workspace_id",
+            "model_source", "specification"} <= set(item)
+    assert item["model_status"] == "failed"
+
+
+def test_list_pages_are_offset_times_limit(registry, listed):
+    pages = [registry.list_models(offset=page, limit=4) for page in range(3)]
+    assert [p["count"] for p in pages] == [4, 2, 0]
+    assert {p["total_count"] for p in pages} == {6}
+    assert [m["model_id"] for p in pages for m in p["models"]] == [m["model_id"] for m in
+                                                                   registry.list_models()["models"]]
+
+
+def test_list_sorts_versions_numerically_and_by_size(registry, listed):
+    by_version = registry.list_models(model_name="digit_net", exact_match=False, sort_by="model_version", order="asc")
+    assert [m["model_version"] for m in by_version["models"]] == ["1.0.0", "1.0.1", "2.0.0", "10.0.0"]
+    newest_version = registry.list_models(model_name="Digit_Net", exact_match=True, sort_by="model_version", limit=1)
+    assert newest_version["models"][0]["model_version"] == "10.0.0" and newest_version["total_count"] == 4
+    by_size = registry.list_models(model_name="Digit_Net", exact_match=True, sort_by="model_size", order="desc")
+    sizes = [m["model_size"] for m in by_size["models"]]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] > sizes[-1]
+
+
+def test_list_filters(registry, listed):
+    assert registry.list_models(model_name="DIGIT")["total_count"] == 5  # fuzzy, any case
+    assert registry.list_models(model_name="Digit_Net", exact_match=True)["total_count"] == 4
+    assert registry.list_models(model_name="digit_net", exact_match=True)["total_count"] == 0
+    assert registry.list_models(model_version="1.0.0")["total_count"] == 3
+    assert registry.list_models(model_version="1.0")["total_count"] == 0  # versions match exactly
+    assert registry.list_models(description="RELEASE")["total_count"] == 2
+    assert registry.list_models(model_type="tensorflow")["models"][0]["model_id"] == listed["other"]
+    assert registry.list_models(model_status="failed")["models"][0]["model_id"] == listed["failed"]
+    assert registry.list_models(model_status="published")["total_count"] == 5
+    combined = registry.list_models(model_name="digit", model_version="1.0.0", model_type="PyTorch")
+    assert [m["model_id"] for m in combined["models"]] == [listed["1.0.0"]]
+
+
+@pytest.mark.parametrize("bad", [{"sort_by": "name"}, {"order": "up"}, {"limit": 0}, {"limit": "10"},
+                                 {"offset": -1}])
+def test_list_refuses_bad_parameters(registry, bad):
+    with pytest.raises(ServiceError) as caught:
+        registry.list_models(**bad)
+    assert (caught.value.status, caught.value.error_code) == (400, "ModelArts.0104")
+    assert next(iter(bad)) in caught.value.error_msg
+
+
+# ---- delete -----------------------------------------------------------------------------------------------------
+
+
+def test_delete_frees_only_blobs_nobody_else_uses(registry, tmp_path):
+    shared = make_package(tmp_path / "a", files={"shared.bin": b"s" * 3000, "only-a.bin": b"a" * 100})
+    other = make_package(tmp_path / "b", files={"shared.bin": b"s" * 3000, "only-b.bin": b"b" * 100})
+    a = imported(registry, shared, name="a")["model_id"]
+    b = imported(registry, other, name="b")["model_id"]
+    assert blob_count(registry) == 5  # config.json, customize_service.py, shared, only-a, only-b
+
+    assert registry.delete_model(a) == {"delete_success_list": [a], "delete_failed_list": []}
+    assert blob_count(registry) == 4  # only-a went; the shared ones stay for b
+    with pytest.raises(ModelNotFoundError):
+        registry.get_model_events(a)
+    assert all(path.read_bytes() for path in registry.model_files(b).values())
+
+    registry.delete_model(b)
+    assert blob_count(registry) == 0
+
+
+def test_cascade_deletes_other_versions_at_most_twenty(registry, package):
+    ids = [imported(registry, package, version=f"1.0.{n}")["model_id"] for n in range(22)]
+    keep = imported(registry, package, name="unrelated")["model_id"]
+    result = registry.delete_model(ids[5], cascade=True)
+    assert len(result["delete_success_list"]) == 20 and result["delete_success_list"][0] == ids[5]
+    assert result["delete_failed_list"] == []
+    assert registry.list_models(model_name="digits", exact_match=True)["total_count"] == 2
+    registry.delete_model(ids[-1], cascade=True)
+    assert [m["model_id"] for m in registry.list_models()["models"]] == [keep]
+    assert blob_count(registry) == 3
+
+
+def test_delete_cancels_an_import_running_in_this_process(registry, tmp_path, monkeypatch):
+    CountingHasher(monkeypatch, delay=0.01)
+    source = make_package(tmp_path / "slow", files={f"w{n}.bin": os.urandom(6 << 20) for n in range(3)})
+    model_id = registry.create_model(fields(source))
+    time.sleep(0.1)
+    started = time.monotonic()
+    assert registry.delete_model(model_id) == {"delete_success_list": [model_id], "delete_failed_list": []}
+    assert time.monotonic() - started < 2
+    assert_nothing_registered(registry)
+
+
+# ---- broken packages ----------------------------------------------------------------------------------------------
+
+
+def test_package_without_model_folder_fails(registry, tmp_path):
+    source = tmp_path / "flat"
+    source.mkdir()
+    (source / "config.json").write_text("{}")
+    info = imported(registry, source)
+    assert info["model_status"] == "failed"
+    assert "model/ is missing" in failure(registry, info["model_id"])
+    assert "config.json" in failure(registry, info["model_id"])  # says what the folder holds
+
+
+def test_package_without_config_json_fails(registry, tmp_path):
+    source = make_package(tmp_path / "p")
+    (source / "model" / "config.json").unlink()
+    info = imported(registry, source)
+    assert info["model_status"] == "failed"
+    assert failure(registry, info["model_id"]).startswith("model/config.json is missing")
+
+
+def test_unreadable_config_json_fails_naming_line_and_column(registry, tmp_path):
+    source = make_package(tmp_path / "p", config='{\n  "model_type": "PyTorch",\n  "runtime" "python3.6"\n}')
+    info = imported(registry, source)
+    assert info["model_status"] == "failed"
+    text = failure(registry, info["model_id"])
+    assert text.startswith("model/config.json line 3, column 13: ")
+    assert "runtime" in text and str(registry.store.blobs) not in text
+    assert any(t.startswith("Copied") for t in event_texts(registry, info["model_id"]))
+    assert registry.model_files(info["model_id"])  # files stay until the model is deleted
+    registry.delete_model(info["model_id"])
+    assert blob_count(registry) == 0
+
+
+def test_missing_customize_service_fails_except_for_image(registry, tmp_path):
+    source = make_package(tmp_path / "p", service=False)
+    info = imported(registry, source)
+    assert info["model_status"] == "failed"
+    assert "model/customize_service.py is missing" in failure(registry, info["model_id"])
+
+    image = make_package(tmp_path / "image", service=False,
+                         config=json.dumps({"model_type": "Image", "swr_location": "swr.x/org/img:1"}))
+    info = imported(registry, image, name="image", model_type="Image")
+    assert info["model_status"] == "published"
+    assert json.loads(info["config"])["swr_location"] == "swr.x/org/img:1"
+
+
+def test_image_without_swr_location_fails(registry, tmp_path):
+    image = make_package(tmp_path / "image", service=False, config=json.dumps({"model_type": "Image"}))
+    info = imported(registry, image, model_type="Image")
+    assert info["model_status"] == "failed"
+    assert "swr_location" in failure(registry, info["model_id"])
+
+
+# ---- progress and cancel ------------------------------------------------------------------------------------------
+
+
+def test_progress_is_monotonic_throttled_and_ends_at_the_totals(registry, tmp_path, monkeypatch):
+    CountingHasher(monkeypatch, delay=0.002)
+    files = {f"small/{n:03d}.bin": os.urandom(2000) for n in range(150)}
+    files["big.bin"] = os.urandom(12 << 20)
+    source = make_package(tmp_path / "p", files=files)
+    seen = []
+    started = time.monotonic()
+    info = registry.wait_model(registry.create_model(fields(source), progress=seen.append), timeout=60)
+    elapsed = time.monotonic() - started
+    assert info["model_status"] == "published"
+    total_bytes = info["model_size"]
+    assert len(seen) >= 3
+    assert seen[0].bytes_done == 0 and seen[0].bytes_total == total_bytes and seen[0].files_total == 153
+    assert all(p.bytes_total == total_bytes and p.files_total == 153 for p in seen)
+    assert all(a.bytes_done <= b.bytes_done and a.files_done <= b.files_done for a, b in zip(seen, seen[1:]))
+    assert any(0 < p.bytes_done < total_bytes for p in seen)
+    assert (seen[-1].bytes_done, seen[-1].files_done) == (total_bytes, 153)
+    assert len(seen) <= elapsed / registry_backend.PROGRESS_INTERVAL + 3
+
+
+def test_cancel_mid_copy_leaves_nothing_behind(registry, tmp_path, monkeypatch):
+    earlier = make_package(tmp_path / "earlier", files={"shared.bin": b"s" * 4000})
+    kept = imported(registry, earlier, name="kept")
+    blobs_before = sorted(registry.store.files())
+    CountingHasher(monkeypatch, delay=0.01)
+    source = make_package(tmp_path / "p", files={"shared.bin": b"s" * 4000,
+                                                 **{f"w{n}.bin": os.urandom(6 << 20) for n in range(4)}})
+    cancel = threading.Event()
+    seen = []
+
+    def cancel_once_moving(progress):
+        seen.append(progress)
+        if progress.bytes_done > 0:
+            cancel.set()
+
+    model_id = registry.create_model(fields(source), progress=cancel_once_moving, cancel=cancel)
+    with pytest.raises(ModelNotFoundError):
+        registry.wait_model(model_id, timeout=30)
+    assert 0 < seen[-1].bytes_done < seen[-1].bytes_total  # it really stopped half way
+    with pytest.raises(ModelNotFoundError):
+        registry.get_model_events(model_id)
+    assert [m["model_id"] for m in registry.list_models()["models"]] == [kept["model_id"]]
+    assert sorted(registry.store.files()) == blobs_before  # no new blob stays; the shared one is still there
+    assert os.listdir(registry.imports_dir) == []
+    assert registry.wait_model(registry.create_model(fields(earlier)), timeout=30)["model_status"] == "published"
+
+
+# ---- re-import and the stat cache -----------------------------------------------------------------------------------
+
+
+def test_identical_reimport_stores_nothing_and_reads_nothing(registry, tmp_path, monkeypatch):
+    hashed = CountingHasher(monkeypatch)
+    source = make_package(tmp_path / "p", files={"a.bin": os.urandom(300_000), "b.bin": os.urandom(6 << 20)})
+    settle(source)
+    first = imported(registry, source)
+    stored = sorted(registry.store.files())
+    disk = registry.store.disk_bytes()
+    assert hashed.bytes == first["model_size"]
+
+    hashed.bytes = 0
+    second = imported(registry, source, version="1.0.1")
+    assert second["model_status"] == "published"
+    assert hashed.bytes == 0  # every file was known by its stat: none was read again
+    assert sorted(registry.store.files()) == stored and registry.store.disk_bytes() == disk
+    assert any("4 unchanged since an earlier import" in t for t in event_texts(registry, second["model_id"]))
+    assert {p: f.read_bytes() for p, f in registry.model_files(second["model_id"]).items()} == \
+           {p: f.read_bytes() for p, f in registry.model_files(first["model_id"]).items()}
+
+
+def test_changed_files_are_hashed_again(registry, tmp_path, monkeypatch):
+    hashed = CountingHasher(monkeypatch)
+    source = make_package(tmp_path / "p", files={"same-size.bin": b"a" * 1000, "grows.bin": b"g" * 1000,
+                                                 "touched.bin": b"t" * 1000})
+    settle(source)
+    imported(registry, source)
+    weights = source / "model"
+    old = os.stat(weights / "same-size.bin")
+    (weights / "same-size.bin").write_bytes(b"b" * 1000)
+    os.utime(weights / "same-size.bin", ns=(old.st_atime_ns, old.st_mtime_ns))  # even with the old mtime back
+    (weights / "grows.bin").write_bytes(b"g" * 1001)
+    os.utime(weights / "touched.bin")
+    settle(source)
+    hashed.bytes = 0
+    second = imported(registry, source, version="1.0.1")
+    assert hashed.bytes == 1000 + 1001 + 1000
+    files = registry.model_files(second["model_id"])
+    assert files["model/same-size.bin"].read_bytes() == b"b" * 1000
+    assert files["model/grows.bin"].read_bytes() == b"g" * 1001
+    assert any("2 stored new, 1 already stored, 2 unchanged" in t for t in event_texts(registry, second["model_id"]))
+
+    hashed.bytes = 0
+    imported(registry, source, version="1.0.2")
+    assert hashed.bytes == 0
+
+
+def test_a_deleted_blob_is_not_trusted_from_the_stat_cache(registry, tmp_path, monkeypatch):
+    hashed = CountingHasher(monkeypatch)
+    source = make_package(tmp_path / "p", files={"w.bin": os.urandom(50_000)})
+    settle(source)
+    first = imported(registry, source)
+    registry.delete_model(first["model_id"])
+    assert blob_count(registry) == 0
+    hashed.bytes = 0
+    again = imported(registry, source)
+    assert hashed.bytes == again["model_size"]
+    assert registry.model_files(again["model_id"])["model/w.bin"].read_bytes() == (source / "model/w.bin").read_bytes()
+
+
+# ---- what an import takes -------------------------------------------------------------------------------------------
+
+
+def test_excluded_folders_are_left_out(registry, tmp_path):
+    source = make_package(tmp_path / "p", files={
+        "weights.pth": b"w", ".ipynb_checkpoints/x-checkpoint.py": b"c", "__pycache__/m.cpython-311.pyc": b"p",
+        "pkg/__pycache__/m.pyc": b"p", "pkg/m.py": b"m"})
+    (source / ".git").mkdir()
+    (source / ".git" / "HEAD").write_text("ref")
+    info = imported(registry, source)
+    assert sorted(registry.model_files(info["model_id"])) == [
+        "model/config.json", "model/customize_service.py", "model/pkg/m.py", "model/weights.pth"]
+
+
+def test_symlink_outside_the_folder_is_refused(registry, tmp_path):
+    secret = tmp_path / "elsewhere.txt"
+    secret.write_text("not part of the model")
+    source = make_package(tmp_path / "p")
+    (source / "model" / "leak.txt").symlink_to(secret)
+    with pytest.raises(ServiceError) as caught:
+        registry.create_model(fields(source))
+    assert "model/leak.txt" in caught.value.error_msg and "outside the model folder" in caught.value.error_msg
+    assert_nothing_registered(registry)
+
+
+def test_symlinks_inside_the_folder_are_followed(registry, tmp_path):
+    source = make_package(tmp_path / "p", files={"real/w.bin": b"real weights"})
+    (source / "model" / "link.bin").symlink_to(source / "model" / "real" / "w.bin")
+    (source / "model" / "linked-dir").symlink_to("real")
+    info = imported(registry, source)
+    files = registry.model_files(info["model_id"])
+    assert files["model/link.bin"].read_bytes() == b"real weights"
+    assert files["model/linked-dir/w.bin"].read_bytes() == b"real weights"
+    assert files["model/link.bin"] == files["model/real/w.bin"]  # one blob for the same content
+
+
+def test_packages_over_the_size_limit_are_refused_up_front(registry, tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "MAX_PACKAGE_BYTES", 4096)
+    source = make_package(tmp_path / "p", files={"weights.pth": b"w" * 5000})
+    with pytest.raises(ServiceError) as caught:
+        registry.create_model(fields(source))
+    assert caught.value.error_code == "ModelArts.3044"
+    assert caught.value.error_msg == f"Model file ({source}) is larger than 4.1 KB and cannot be imported."
+    assert_nothing_registered(registry)
+
+
+def test_the_real_limit_is_20g(registry, tmp_path):
+    source = make_package(tmp_path / "p", files={})
+    with open(source / "model" / "huge.bin", "wb") as sparse:  # takes no disk space, and is never read
+        sparse.truncate(20 * 1024 ** 3 + 1)
+    with pytest.raises(ServiceError) as caught:
+        registry.create_model(fields(source))
+    assert caught.value.error_msg == f"Model file ({source}) is larger than 20G and cannot be imported."
+    assert_nothing_registered(registry)
+
+
+# ---- crashes and other processes ------------------------------------------------------------------------------------
+
+
+def _helper(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(HELPER), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def _blobs_match_their_names(registry: EmbeddedRegistry) -> None:
+    for blob in registry.store.files():
+        algorithm = blob.parent.parent.name
+        hasher = new_hasher(algorithm)
+        hasher.update(blob.read_bytes())
+        assert blob.parent.name + blob.name == hasher.hexdigest(), f"{blob} does not hold what its name says"
+
+
+def test_kill_9_mid_import_leaves_a_failed_model_and_no_temp_files(tmp_path):
+    home = tmp_path / "home"
+    source = make_package(tmp_path / "p", files={f"w{n}.bin": os.urandom(6 << 20) for n in range(6)})
+    child = _helper("hang", str(home), str(source), "digits", "1.0.0")
+    try:
+        assert child.stdout.readline().strip() == "STARTED", child.stderr.read()
+        observer = EmbeddedRegistry(home)  # opening while the import lives must not mark it interrupted
+        [item] = observer.list_models()["models"]
+        assert item["model_status"] == "publishing"
+        assert "failed" not in {e["event_type"] for e in observer.get_model_events(item["model_id"])}
+        assert os.listdir(observer.imports_dir)  # the live import's lock and temp files
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+        child.stdout.close()
+        child.stderr.close()
+
+    # a registry that was already open finds out while waiting ...
+    info = observer.wait_model(item["model_id"], timeout=10)
+    assert info["model_status"] == "failed"
+    observer.close()
+    # ... and one opened afterwards sees the same, with the temp files gone
+    registry = EmbeddedRegistry(home)
+    assert registry.get_model(item["model_id"])["model_status"] == "failed"
+    last = registry.get_model_events(item["model_id"])[-1]
+    assert last["event_type"] == "failed" and "Import interrupted" in last["event_info"]
+    assert f"pid {child.pid}" in last["event_info"]
+    assert os.listdir(registry.imports_dir) == []
+    _blobs_match_their_names(registry)
+    registry.delete_model(item["model_id"])
+    assert blob_count(registry) == 0
+    assert imported(registry, source)["model_status"] == "published"
+
+
+def test_kill_9_is_noticed_when_the_registry_opens(tmp_path):
+    home = tmp_path / "home"
+    source = make_package(tmp_path / "p", files={f"w{n}.bin": os.urandom(6 << 20) for n in range(3)})
+    child = _helper("hang", str(home), str(source), "digits", "1.0.0")
+    try:
+        assert child.stdout.readline().strip() == "STARTED", child.stderr.read()
+    finally:
+        child.kill()
+        child.wait(10)
+        child.stdout.close()
+        child.stderr.close()
+    registry = EmbeddedRegistry(home)
+    [item] = registry.list_models()["models"]
+    assert item["model_status"] == "failed"
+    assert "Import interrupted" in failure(registry, item["model_id"])
+    assert os.listdir(registry.imports_dir) == []
+
+
+def test_eight_processes_importing_at_once_lose_nothing(tmp_path):
+    home = tmp_path / "home"
+    EmbeddedRegistry(home).close()
+    shared = os.urandom(3 << 20)
+    sources = [make_package(tmp_path / f"p{n}", files={"shared.bin": shared, "own.bin": os.urandom(5 << 20),
+                                                       **{f"s/{k}.txt": f"{n}-{k}".encode() for k in range(20)}})
+               for n in range(8)]
+    children = [_helper("import", str(home), str(src), f"model-{n}", "1.0.0") for n, src in enumerate(sources)]
+    outputs = [child.communicate(timeout=120) for child in children]
+    for child, (out, err) in zip(children, outputs):
+        assert child.returncode == 0, err
+        assert "locked" not in err
+        assert json.loads(out)["status"] == "published"
+    registry = EmbeddedRegistry(home)
+    models = registry.list_models()["models"]
+    assert sorted(m["model_name"] for m in models) == [f"model-{n}" for n in range(8)]
+    assert {m["model_status"] for m in models} == {"published"}
+    for model in models:
+        n = int(model["model_name"].split("-")[1])
+        files = registry.model_files(model["model_id"])
+        assert len(files) == 24
+        assert files["model/shared.bin"].read_bytes() == shared
+        assert files["model/own.bin"].read_bytes() == (sources[n] / "model" / "own.bin").read_bytes()
+    # config.json, customize_service.py, shared.bin stored once; own.bin and 20 small files per model
+    assert blob_count(registry) == 3 + 8 * 21
+    _blobs_match_their_names(registry)
+
+
+def test_two_processes_cannot_register_the_same_name_and_version(tmp_path):
+    home = tmp_path / "home"
+    EmbeddedRegistry(home).close()
+    source = make_package(tmp_path / "p")
+    children = [_helper("import", str(home), str(source), "same", "1.0.0") for _ in range(4)]
+    results = [json.loads(child.communicate(timeout=60)[0]) for child in children]
+    winners = [r for r in results if "model_id" in r]
+    assert len(winners) == 1 and winners[0]["status"] == "published"
+    assert [r["duplicate_of"] for r in results if "duplicate_of" in r] == [winners[0]["model_id"]] * 3
+
+
+def test_deleting_while_importing_the_same_content_keeps_every_blob(registry, tmp_path):
+    source = make_package(tmp_path / "p", files={f"w{n}.bin": bytes([n]) * 20_000 for n in range(10)})
+    errors = []
+
+    def churn(name):
+        try:
+            for round_ in range(8):
+                info = imported(registry, source, name=name, version=f"1.0.{round_}")
+                files = registry.model_files(info["model_id"])
+                assert all(path.is_file() for path in files.values()), "a referenced blob was collected"
+                registry.delete_model(info["model_id"])
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=churn, args=(f"m{n}",)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert blob_count(registry) == 0
