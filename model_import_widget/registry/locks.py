@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -15,6 +16,9 @@ try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: imports work, interrupted ones are just not detected
     fcntl = None
+
+STALE_STAGING_SECONDS = 600.0
+"""A lock file still under its staging name after this long belongs to a process that died creating it."""
 
 
 def _try_flock(fd: int) -> bool:
@@ -94,7 +98,15 @@ def sweep(folder: Path) -> list[str]:
     present = set(names)
     for name in names:
         path = folder / name
-        if name.endswith(".new") or name.endswith(".lock"):
+        if name.endswith(".new"):
+            # A lock being created: open but maybe not flocked yet, so its lock says nothing. Only a creator that
+            # died in that instant leaves one behind; remove it once it is clearly stale.
+            try:
+                if time.time() - path.stat().st_mtime > STALE_STAGING_SECONDS:
+                    os.unlink(path)
+            except FileNotFoundError:
+                pass
+        elif name.endswith(".lock"):
             try:
                 fd = os.open(path, os.O_RDWR)
             except FileNotFoundError:
@@ -102,10 +114,9 @@ def sweep(folder: Path) -> list[str]:
             try:
                 if not _try_flock(fd):
                     continue
-                model_id = name.split(".", 1)[0]
-                if name.endswith(".lock"):
-                    shutil.rmtree(folder / f"{model_id}.tmp", ignore_errors=True)
-                    gone.append(model_id)
+                model_id = name[:-len(".lock")]
+                shutil.rmtree(folder / f"{model_id}.tmp", ignore_errors=True)
+                gone.append(model_id)
                 os.unlink(path)
             except FileNotFoundError:
                 pass
