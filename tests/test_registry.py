@@ -720,3 +720,27 @@ def test_deleting_while_importing_the_same_content_keeps_every_blob(registry, tm
         thread.join(60)
     assert errors == []
     assert blob_count(registry) == 0
+
+
+def test_a_file_that_vanishes_during_the_import_fails_it_naming_the_file(registry, tmp_path):
+    source = make_package(tmp_path / "p", files={"weights.pth": b"w" * 5000})
+
+    def remove_weights_at_start(progress):
+        if progress.bytes_done == 0:
+            (source / "model" / "weights.pth").unlink(missing_ok=True)
+
+    info = registry.wait_model(registry.create_model(fields(source), progress=remove_weights_at_start), timeout=30)
+    assert info["model_status"] == "failed"
+    assert failure(registry, info["model_id"]).startswith("Could not copy model/weights.pth: No such file")
+    assert os.listdir(registry.imports_dir) == []
+
+
+def test_garbage_collection_removes_only_unreferenced_blobs(registry, package):
+    info = imported(registry, package)
+    kept = sorted(registry.store.files())
+    stray = registry.store.path("sha256:" + "ab" * 32)
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"left by a killed import")
+    assert registry.collect_garbage() == 1
+    assert sorted(registry.store.files()) == kept
+    assert all(p.is_file() for p in registry.model_files(info["model_id"]).values())

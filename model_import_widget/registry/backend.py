@@ -507,8 +507,14 @@ class EmbeddedRegistry(RegistryBackend):
         files. Runs when the registry opens; returns the ids marked failed."""
         settled = [row["model_id"] for row in self._index.publishing()
                    if self._settle_if_abandoned(row["model_id"], {"owner_pid": row["owner_pid"]})]
-        sweep(self.imports_dir)
+        if sweep(self.imports_dir):
+            self.collect_garbage()
         return settled
+
+    def collect_garbage(self) -> int:
+        """Delete stored files that no model references; returns how many. Deleting a model already frees its
+        files; this catches what a killed process left. Safe while other imports run."""
+        return self._index.collect_garbage(self.store)
 
     def _settle_if_abandoned(self, model_id: str, info: dict[str, Any]) -> bool:
         with _jobs_lock:
@@ -521,11 +527,14 @@ class EmbeddedRegistry(RegistryBackend):
             row = self._index.model_row(model_id)
             pid = info.get("owner_pid") or (row["owner_pid"] if row is not None else None)
             who = f"the process (pid {pid})" if pid else "the process"
-            return self._index.mark_interrupted(
+            marked = self._index.mark_interrupted(
                 model_id, f"Import interrupted: {who} that was importing this model ended before the import finished. "
                           "Files copied so far stay stored until the model is deleted; delete it and import again.")
         finally:
             lock.release()
+        if marked:
+            self.collect_garbage()  # it may have died between moving a blob in and committing its reference
+        return marked
 
     def close(self) -> None:
         self._index.close()

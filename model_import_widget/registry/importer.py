@@ -289,36 +289,34 @@ class Copier:
     def _copy(self, file: SourceFile, buffer: bytearray) -> Copied:
         read_at = time.time_ns()
         hasher = new_hasher(self.hash_name)
-        fd = os.open(file.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         part: str | None = None
-        try:
-            if file.size <= SMALL_FILE_BYTES:
-                data = _read_small(fd, file.size)
-                hasher.update(data)
-                key = f"{self.hash_name}:{hasher.hexdigest()}"
-                if not self.store.exists(key):  # checked again under the index lock when it is claimed
+        with open(file.path, "rb", buffering=0) as source:
+            try:
+                if file.size <= SMALL_FILE_BYTES:
+                    data = source.readall()
+                    hasher.update(data)
+                    key = f"{self.hash_name}:{hasher.hexdigest()}"
+                    if not self.store.exists(key):  # checked again under the index lock when it is claimed
+                        part = self._new_part()
+                        _write_all(part, data)
+                    self._count(len(data))
+                    size = len(data)
+                else:
                     part = self._new_part()
-                    _write_all(part, data)
-                self._count(len(data))
-                size = len(data)
-            else:
-                part = self._new_part()
-                size = self._stream(fd, part, hasher, buffer)
-                key = f"{self.hash_name}:{hasher.hexdigest()}"
-            after = os.fstat(fd)
-        except BaseException:
-            if part is not None:
-                _unlink_quietly(part)
-            raise
-        finally:
-            os.close(fd)
+                    size = self._stream(source, part, hasher, buffer)
+                    key = f"{self.hash_name}:{hasher.hexdigest()}"
+                after = os.fstat(source.fileno())
+            except BaseException:
+                if part is not None:
+                    _unlink_quietly(part)
+                raise
         unchanged = (size, after.st_mtime_ns, after.st_ctime_ns) == (file.size, file.mtime_ns, file.ctime_ns)
         return Copied(file, key, size, part, read_at, unchanged)
 
     def _new_part(self) -> str:
         return str(self.temp_dir / f"{uuid.uuid4().hex}.part")
 
-    def _stream(self, fd: int, part: str, hasher, buffer: bytearray) -> int:
+    def _stream(self, source, part: str, hasher, buffer: bytearray) -> int:
         view = memoryview(buffer)
         out = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o444)
         size = 0
@@ -326,7 +324,7 @@ class Copier:
             while True:
                 if self.stop.is_set():
                     raise Stopped()
-                n = os.readv(fd, [buffer])
+                n = source.readinto(buffer)
                 if not n:
                     return size
                 chunk = view[:n]
@@ -338,18 +336,6 @@ class Copier:
                 self._count(n)
         finally:
             os.close(out)
-
-
-def _read_small(fd: int, expected: int) -> bytes:
-    chunks = []
-    want = max(expected, 1)
-    while True:
-        data = os.read(fd, want)
-        if not data:
-            break
-        chunks.append(data)
-        want = max(want - len(data), 1 << 16)
-    return b"".join(chunks) if len(chunks) != 1 else chunks[0]
 
 
 def _write_all(path: str, data: bytes) -> None:

@@ -292,6 +292,15 @@ class Index:
             store.remove(unused)
             return True
 
+    def collect_garbage(self, store: BlobStore) -> int:
+        """Mark and sweep: delete every blob file no model references (strays of imports killed between moving a
+        blob in and committing its reference). Holds the write lock throughout, so no import can be midway."""
+        with self.writing() as db:
+            referenced = {r[0] for r in db.execute("SELECT DISTINCT blob FROM files")}
+            stray = [key for key in store.keys() if key not in referenced]
+            db.executemany("DELETE FROM stat_cache WHERE blob = ?", ((key,) for key in stray))
+            return store.remove(stray)
+
     # ---- files and the stat cache ----------------------------------------------------------------------
 
     def claim(self, model_id: str, claims: list[Claim], store: BlobStore) -> list[Claim]:

@@ -80,6 +80,14 @@ class BlobStore:
                 pass
         return removed
 
+    def keys(self) -> list[str]:
+        """The key of every blob file in the store."""
+        found = []
+        for algorithm in HASHES:
+            for path in (self.blobs / algorithm).glob("??/*"):
+                found.append(f"{algorithm}:{path.parent.name}{path.name}")
+        return found
+
     def files(self) -> list[Path]:
         """Every blob file (for tests and diagnostics)."""
         return [p for p in self.blobs.rglob("*") if p.is_file()]
