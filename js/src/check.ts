@@ -36,17 +36,12 @@ export function checkValue(
     return '';
   }
   const messages = messagesOf(schema);
-  const branches = branchesOf(schema);
-  const nullable = branches.length < alternativesOf(schema).length;
-
+  // A blank control means "not given": an error only where the kernel marked the field required (an
+  // optional field's `anyOf: [..., {type: null}]` may have been folded away before it got here).
   if (isBlank(value)) {
-    if (schema.required === true) {
-      return messages.required ?? `${labelOf(fieldName)} is required`;
-    }
-    if (nullable || 'default' in schema) {
-      return '';
-    }
+    return schema.required === true ? (messages.required ?? `${labelOf(fieldName)} is required`) : '';
   }
+  const branches = branchesOf(schema);
 
   let firstFailure: Keyword | null = null;
   for (const branch of branches) {
@@ -64,7 +59,7 @@ export function checkValue(
     (firstFailure === 'const' ? messages.enum : undefined) ??
     (firstFailure === 'enum' ? messages.const : undefined) ??
     `${labelOf(fieldName)}: ${fallbackWording(firstFailure)}`;
-  return isBlank(value) ? rule : `${rule} — got ${shown(value)}`;
+  return `${rule} — got ${shown(value)}`;
 }
 
 /** The `x-messages` object: keyword -> message text. */

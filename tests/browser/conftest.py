@@ -1,0 +1,247 @@
+"""A real JupyterLab (from this venv, with this package's labextension) and Debian's Chromium driven by Playwright.
+
+`lab` starts `jupyter lab` on 127.0.0.1 with a temporary root, settings and runtime directory, no auth, news
+off and comm messages kept off kernel subshells (so a busy kernel really cannot answer the widgets).
+`open_notebook` writes a notebook, opens it, runs every cell and hands back the page plus a second client
+of the notebook's own kernel, to read and set widget traits as a cell would.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import nbformat
+import pytest
+from jupyter_client import BlockingKernelClient
+from playwright.sync_api import Browser, Page, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+# No sandbox (root in a container) and none of the background traffic a fresh profile starts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--no-first-run",
+    "--no-pings",
+    "--disable-features=Translate,OptimizationHints,MediaRouter",
+]
+SETTINGS_OVERRIDES = {
+    # The news toast would cover the widgets in screenshots, and fetching news needs the network.
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    # Comm messages wait behind a running cell instead of being answered on a subshell.
+    "@jupyterlab/apputils-extension:kernels-settings": {"commsOverSubshells": "disabled"},
+}
+SCREENSHOT_DIR = Path(tempfile.gettempdir()) / "model_import_widget-screenshots"
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05, what: str = "") -> Any:
+    """Polls `predicate` until it returns something truthy; fails with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate} (last: {last!r})")
+
+
+@dataclass
+class Lab:
+    url: str
+    root: Path
+    runtime_dir: Path
+
+    def get(self, path: str) -> Any:
+        with urllib.request.urlopen(f"{self.url}{path}", timeout=5) as response:
+            return json.loads(response.read())
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    base = tmp_path_factory.mktemp("jupyterlab")
+    root, settings, runtime = base / "root", base / "app-settings", base / "runtime"
+    for folder in (root, settings, runtime, base / "config", base / "user-settings", base / "workspaces"):
+        folder.mkdir()
+    (settings / "overrides.json").write_text(json.dumps(SETTINGS_OVERRIDES))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(base / "config"),
+        "JUPYTER_RUNTIME_DIR": str(runtime),
+        "IPYTHONDIR": str(base / "ipython"),
+        "MODEL_IMPORT_WIDGET_HOME": str(base / "registry"),
+        "MODEL_IMPORT_WIDGET_BACKEND": "embedded",
+    }
+    log_path = base / "jupyterlab.log"
+    command = [
+        sys.executable, "-m", "jupyterlab",
+        "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
+        "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.app_settings_dir={settings}",
+        f"--LabApp.user_settings_dir={base / 'user-settings'}",
+        f"--LabApp.workspaces_dir={base / 'workspaces'}",
+        # Tests drive JupyterLab's own commands (run all cells, change theme) through window.jupyterapp.
+        "--LabApp.expose_app_in_browser=True",
+    ]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    lab = Lab(url=f"http://127.0.0.1:{port}", root=root, runtime_dir=runtime)
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"jupyter lab exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            return bool(lab.get("/api/status"))
+        except OSError:
+            return False
+
+    try:
+        wait_until(ready, timeout=60, interval=0.2, what="jupyter lab to answer /api/status")
+        kernels = lab.get("/lab/api/settings/@jupyterlab/apputils-extension:kernels-settings")
+        default = kernels["schema"]["properties"]["commsOverSubshells"]["default"]  # overrides set defaults
+        assert default == "disabled", f"settings overrides not applied: commsOverSubshells is {default!r}"
+        yield lab
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)  # the server shuts its kernels down
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: bash scripts/setup.sh installs Debian's chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Kernel:
+    """A second client of the notebook's kernel: what it runs, it runs as a cell would (same globals)."""
+
+    def __init__(self, connection_file: Path):
+        self.client = BlockingKernelClient()
+        self.client.load_connection_file(str(connection_file))
+        self.client.start_channels()
+        self.client.wait_for_ready(timeout=30)
+
+    def start(self, code: str) -> str:
+        """Sends `code` and returns at once with its message id (the kernel is then busy with it)."""
+        return self.client.execute(code, store_history=False)
+
+    def wait_busy(self, msg_id: str, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                msg = self.client.get_iopub_msg(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                    and msg["content"]["execution_state"] == "busy"):
+                return
+        raise AssertionError("the kernel did not start the cell")
+
+    def reply_ready(self) -> bool:
+        return self.client.shell_channel.msg_ready()
+
+    def wait_reply(self, msg_id: str, timeout: float = 30) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = self.client.get_shell_msg(timeout=max(0.01, deadline - time.monotonic()))
+            if reply["parent_header"].get("msg_id") == msg_id:
+                content = reply["content"]
+                if content["status"] != "ok":
+                    raise AssertionError(f"kernel error: {content.get('ename')}: {content.get('evalue')}")
+                return content
+
+    def run(self, code: str, timeout: float = 30) -> None:
+        self.wait_reply(self.start(code), timeout)
+
+    def eval(self, expression: str, timeout: float = 30) -> Any:
+        """The JSON value of `expression` in the notebook's namespace."""
+        msg_id = self.client.execute("", store_history=False,
+                                     user_expressions={"r": f"__import__('json').dumps({expression})"})
+        result = self.wait_reply(msg_id, timeout)["user_expressions"]["r"]
+        if result["status"] != "ok":
+            raise AssertionError(f"{expression}: {result.get('ename')}: {result.get('evalue')}")
+        return json.loads(ast.literal_eval(result["data"]["text/plain"]))
+
+    def close(self) -> None:
+        self.client.stop_channels()
+
+
+@dataclass
+class OpenNotebook:
+    page: Page
+    kernel: Kernel
+
+
+@pytest.fixture(scope="module")
+def open_notebook(lab: Lab, browser: Browser) -> Iterator[Callable[[str, list[str]], OpenNotebook]]:
+    """Writes a notebook of code cells, opens it in JupyterLab and runs all its cells."""
+    opened: list[tuple[Any, Kernel]] = []
+
+    def open_(name: str, cells: list[str]) -> OpenNotebook:
+        notebook = nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_code_cell(source) for source in cells],
+            metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+        nbformat.write(notebook, lab.root / name)
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        page.goto(f"{lab.url}/lab/tree/{name}?reset")
+        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                               " && window.jupyterapp.shell.currentWidget.sessionContext"
+                               " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+                               " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel")
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for()
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        kernel_id = wait_until(lambda: next((s["kernel"]["id"] for s in lab.get("/api/sessions")
+                                             if s["path"].endswith(name)), None), what="the notebook's kernel")
+        connection_file = lab.runtime_dir / f"kernel-{kernel_id}.json"
+        wait_until(connection_file.exists, what=str(connection_file))
+        kernel = Kernel(connection_file)
+        opened.append((context, kernel))
+        return OpenNotebook(page=page, kernel=kernel)
+
+    yield open_
+    for context, kernel in opened:
+        kernel.close()
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOT_DIR
