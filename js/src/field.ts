@@ -250,7 +250,13 @@ export class FieldView extends DOMWidgetView {
 
   private onUserInput(): void {
     this.touched = true;
-    this.model.set('value', this.readControl(), { updated_view: this });
+    const text = this.readControl();
+    if (text === this.model.get('value')) {
+      // Nothing to send, so no answer would come to clear a pending edit.
+      this.updateMessage();
+      return;
+    }
+    this.model.set('value', text, { updated_view: this });
     this.edits.save(this, () => this.updateMessage());
     this.updateMessage();
   }

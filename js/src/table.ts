@@ -254,6 +254,11 @@ export class TableView extends DOMWidgetView {
 
   /** Sends a new list (never the same one mutated) so the kernel's observer fires. */
   private commit(rows: Row[]): void {
+    if (JSON.stringify(rows) === JSON.stringify(this.rows())) {
+      // An equal list is no change to the model: nothing is sent, so no answer would come.
+      this.updateMessages();
+      return;
+    }
     this.model.set('value', rows, { updated_view: this });
     this.edits.save(this, () => {
       this.staleCells.clear();
