@@ -255,7 +255,10 @@ def test_table_buttons_edit_the_kernel_list(nb: OpenNotebook):
     page.keyboard.press("Enter")
     wait_until(lambda: names() == ["scores", "images", "label"], what="row 2 moved up by keyboard")
     expect(page.get_by_role("button", name="Move row 1 up")).to_be_disabled()
-    expect(page.get_by_role("button", name="Move row 1 down")).to_be_focused()
+    focused = page.get_by_role("button", name="Move row 1 down")
+    expect(focused).to_be_focused()
+    assert focused.evaluate("e => e.matches(':focus-visible') && getComputedStyle(e).outlineStyle !== 'none'"), \
+        "keyboard focus on the row buttons is not visible"
     page.keyboard.press("Space")
     wait_until(lambda: names() == ["images", "scores", "label"], what="row 1 moved down by keyboard")
     expect(page.get_by_role("button", name="Move row 3 down")).to_be_disabled()
@@ -339,22 +342,23 @@ def test_light_and_dark_themes(nb: OpenNotebook, screenshot_dir):
     expect(version_message).to_have_text(VERSION_MESSAGE)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:hide-all-cell-code')")
     page.locator(".jp-NotebookPanel .jp-Cell").first.scroll_into_view_if_needed()
+    control = field(page, "model_version").locator("input")
     colors = {}
     for theme in ("JupyterLab Light", "JupyterLab Dark"):
         page.evaluate("theme => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme)
         page.wait_for_function("theme => document.body.dataset.jpThemeName === theme", arg=theme)
-        page.wait_for_timeout(300)  # the theme's stylesheet applies
+        # Until the theme's stylesheet applies, the control keeps the other theme's background.
+        page.wait_for_function("([e, others]) => !others.includes(getComputedStyle(e).backgroundColor)",
+                               arg=[control.element_handle(), list(colors.values())])
         error_color, wanted = page.evaluate(COLOR_OF, [version_message.element_handle(), "--jp-error-color1"])
         assert error_color == wanted, f"{theme}: the error is not in --jp-error-color1"
         warning_color, wanted = page.evaluate(COLOR_OF, [warning.element_handle(), "--jp-warn-color1"])
         assert warning_color == wanted, f"{theme}: the warning is not in --jp-warn-color1"
-        colors[theme] = page.evaluate(
-            "e => getComputedStyle(e).backgroundColor", field(page, "model_version").locator("input").element_handle())
+        colors[theme] = control.evaluate("e => getComputedStyle(e).backgroundColor")
         name = theme.split()[-1].lower()
         page.locator(".jp-NotebookPanel").screenshot(path=str(screenshot_dir / f"notebook-{name}.png"))
         for output in ("model_version", "input_params", "model_type"):
             page.locator(f".jp-OutputArea-output:has([data-field='{output}'])").screenshot(
                 path=str(screenshot_dir / f"{output}-{name}.png"))
-    assert colors["JupyterLab Light"] != colors["JupyterLab Dark"], "the controls ignore the theme"
     page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:show-all-cell-code')")
