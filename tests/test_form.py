@@ -1,0 +1,422 @@
+"""The import form driven from code, as a person drives it: set fields, read messages, submit to a registry in tmp_path."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from model_import_widget import Model, ModelImportForm, ModelList, Session, spec
+from model_import_widget.errors import DuplicateModelError, ImportCancelledError, ImportFailedError, SpecValidationError
+from model_import_widget.widget.fields import FieldWidget, StockField, StockTable, TableWidget
+from model_import_widget.widget.form import next_free_version
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "modelarts-configs"
+
+
+def corpus(number: int) -> Path:
+    (found,) = CORPUS.glob(f"{number:02d}-*.json")
+    return found
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("MODEL_IMPORT_WIDGET_HOME", str(tmp_path / "registry"))
+    monkeypatch.setenv("MODEL_IMPORT_WIDGET_BACKEND", "embedded")
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    return tmp_path / "registry"
+
+
+@pytest.fixture
+def session(home):
+    with Session(backend="embedded", home=home) as s:
+        yield s
+
+
+def make_package(root: Path, config: dict | Path | None = None, *, extra_files: int = 0) -> Path:
+    model = root / "model"
+    model.mkdir(parents=True)
+    if isinstance(config, Path):
+        shutil.copy(config, model / "config.json")
+    else:
+        (model / "config.json").write_text(json.dumps(config or {"model_type": "PyTorch", "model_algorithm": "image_classification"}))
+    (model / "customize_service.py").write_text("class Service:\n    pass\n")
+    (model / "weights.pth").write_bytes(b"w" * 4096)
+    for index in range(extra_files):
+        (model / f"part-{index:04d}.bin").write_bytes(index.to_bytes(4, "big") * 2048)
+    return root
+
+
+def valid_form(session, folder: Path, **more) -> ModelImportForm:
+    form = ModelImportForm(session)
+    form.fields["model_name"].value = "digits"
+    form.fields["model_version"].value = "1.0.0"
+    form.fields["source_location_type"].value = "LOCAL_SOURCE"
+    form.fields["source_location"].value = str(folder)
+    for key, value in more.items():
+        form.fields[key].value = value
+    return form
+
+
+def messages(form) -> dict[str, str]:
+    return {e["field"]: e["message"] for e in form.errors}
+
+
+# ---- building --------------------------------------------------------------------------------------
+
+
+def test_fields_in_the_seeds_order_with_labels_and_tooltips_from_the_rule_table(session):
+    form = ModelImportForm(session)
+    assert list(form.fields)[:5] == ["model_name", "model_version", "model_type", "model_algorithm", "description"]
+    for key in ("source_location", "execution_code", "input_params", "output_params", "dependencies", "apis", "runtime"):
+        assert key in form.fields
+    assert form.fields["model_version"].label == "Version"
+    assert "without leading zeros" in form.fields["model_version"].tooltip
+    assert isinstance(form.fields["model_version"], FieldWidget)
+    assert isinstance(form.fields["input_params"], TableWidget)
+    schema = form.fields["model_version"].schema
+    assert schema["required"] is True and re.fullmatch(schema["pattern"], "1.0.0")
+    assert "without leading zeros" in schema["x-messages"]["pattern"]
+    assert form.fields["model_type"].options[1:] == [t.value for t in spec.ModelType]
+
+
+def test_an_empty_form_lists_what_is_required_and_cannot_submit(session):
+    form = ModelImportForm(session)
+    assert {e["field"] for e in form.errors} == {"model_version", "source_location", "model_type"}
+    assert form._submit_button.disabled
+    assert "version is required" in form.fields["model_version"].error
+    assert "Fix these before importing" in form._summary.value
+    with pytest.raises(SpecValidationError) as info:
+        form.submit()
+    assert info.value.errors == form.errors
+
+
+# ---- live checks: every rule at its field ----------------------------------------------------------
+
+
+def test_the_seeds_own_example_name_shows_an_error_and_a_valid_suggestion(session):
+    form = ModelImportForm(session)
+    form.fields["model_name"].value = "digit recognition"
+    error = form.fields["model_name"].error
+    assert "contains a space" in error and "try 'digit_recognition'" in error
+    assert form.fields["model_name"].value == "digit recognition"  # nothing typed is lost
+    form.fields["model_name"].value = "digit_recognition"
+    assert form.fields["model_name"].error == ""
+
+
+@pytest.mark.parametrize("key, typed, expected", [
+    ("model_version", "1.0", "version must be three numbers 0–99 without leading zeros, like 1.0.0 — got 1.0"),
+    ("model_version", "01.0.0", "— got 01.0.0"),
+    ("model_type", "pytorch", "did you mean 'PyTorch'?"),
+    ("model_type", "Template", "not supported by this import path"),
+    ("model_algorithm", "1abc", "must start with a letter"),
+    ("description", "a <b>", "contains <>"),
+    ("source_type", "manual", "only be auto"),
+    ("execution_code", "run.py", "customize_service.py"),
+    ("apis", "[{", "not valid JSON"),
+])
+def test_each_field_rule_shows_at_its_field(session, tmp_path, key, typed, expected):
+    form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
+    assert form.errors == []
+    form.fields[key].value = typed
+    assert expected in form.fields[key].error
+    assert [e["field"] for e in form.errors] == [key]
+    assert form._submit_button.disabled
+
+
+def test_cross_field_rules_show_at_the_field_they_concern(session, tmp_path):
+    folder = make_package(tmp_path / "pkg")
+    form = valid_form(session, folder, model_type="PyTorch")
+    form.fields["execution_code"].value = str(tmp_path / "elsewhere" / "customize_service.py")
+    assert "must sit in model/ of the source location" in form.fields["execution_code"].error
+    form.fields["execution_code"].value = str(folder / "model" / "customize_service.py")
+    assert form.fields["execution_code"].error == ""
+    form.fields["input_params"].value = [{"url": "/", "param_name": "x", "param_type": "number", "min": "5", "max": "1"}]
+    assert form.fields["input_params"].errors == {"0.max": "max must not be below min — got min 5, max 1"}
+    form.fields["dependencies"].value = [{"package_name": "numpy", "package_version": "1.15.0", "restraint": ""}]
+    assert "restraint is required" in form.fields["dependencies"].errors["0.restraint"]
+    assert {e["field"] for e in form.errors} == {"input_params[0].max", "dependencies[0].packages[0].restraint"}
+
+
+def test_table_cells_are_checked_one_by_one(session, tmp_path):
+    form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
+    form.fields["output_params"].value = [
+        {"url": "/", "param_name": "ok", "param_type": "string"},
+        {"url": "predict", "param_name": "", "param_type": "string", "min": "1"},
+    ]
+    errors = form.fields["output_params"].errors
+    assert set(errors) == {"1.url", "1.param_name", "1.min"}
+    assert "starting with /" in errors["1.url"] and "only applies to number" in errors["1.min"]
+    form.fields["dependencies"].value = [{"package_name": "numpy>=1.0"}]
+    assert "package name 'numpy', version '1.0', restraint ATLEAST" in form.fields["dependencies"].errors["0.package_name"]
+    form.fields["installer"].value = "conda"
+    assert "installer must be pip" in form.fields["installer"].error
+
+
+def test_source_location_rules(session, tmp_path):
+    form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
+    form.fields["source_location"].value = str(tmp_path / "missing")
+    assert "does not exist" in form.fields["source_location"].error
+    form.fields["source_location_type"].value = "OBS_SOURCE"
+    form.fields["source_location"].value = "obs://My Bucket/x"
+    assert "obs://bucket/dir/" in form.fields["source_location"].error
+
+
+def test_blank_name_shows_the_name_that_will_be_generated(session):
+    form = ModelImportForm(session)
+    hint = form.fields["model_name"].hint
+    generated = re.search(r"model-\d{8}-\d{6}-[0-9a-f]{4}", hint).group(0)
+    assert form.fields["model_name"].placeholder == generated
+    form.fields["model_version"].value = "1.0.0"
+    assert generated in form.fields["model_name"].hint  # stable while typing
+    form.fields["model_name"].value = "named"
+    assert form.fields["model_name"].hint == ""
+
+
+def test_warnings_do_not_block(session, tmp_path):
+    form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch", runtime="python9.9")
+    assert form.errors == [] and not form._submit_button.disabled
+    assert "python9.9" in form.fields["runtime"].warning
+    form.fields["model_type"].value = "TensorFlow"
+    assert "tf1.13-python3.6-cpu" in form.fields["runtime"].options
+
+
+def test_value_trait_and_setting_it_from_code(session, tmp_path):
+    folder = make_package(tmp_path / "pkg")
+    form = valid_form(session, folder, model_type="PyTorch")
+    assert form.value == {"model_name": "digits", "model_version": "1.0.0", "model_type": "PyTorch",
+                          "model_algorithm": "image_classification",  # filled from the folder's config.json
+                          "source_location_type": "LOCAL_SOURCE", "source_location": str(folder)}
+    form.value = {**form.value, "model_version": "2.0.0", "input_params": [{"url": "/", "param_name": "a", "param_type": "int"}]}
+    assert form.fields["model_version"].value == "2.0.0"
+    assert form.fields["input_params"].value[0]["param_type"] == "int"
+    assert "read as 'integer'" in form.fields["input_params"].warning
+
+
+# ---- prefill ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("number, model_type, algorithm, inputs, packages", [
+    (3, "PyTorch", "object_detection", ["images"], 4),
+    (13, "TensorFlow", "image_classification", ["images"], 9),
+    (22, "MXNet", "image_classification", ["images"], 0),
+    (25, "MindSpore", "semantic_segmentation", ["images"], 0),
+])
+def test_prefill_from_corpus_folders(session, tmp_path, number, model_type, algorithm, inputs, packages):
+    folder = make_package(tmp_path / "pkg", corpus(number))
+    form = ModelImportForm.from_folder(folder, session)
+    assert form.fields["source_location_type"].value == "LOCAL_SOURCE"
+    assert form.fields["model_type"].value == model_type
+    assert form.fields["model_algorithm"].value == algorithm
+    assert [row["param_name"] for row in form.fields["input_params"].value] == inputs
+    assert len(form.fields["dependencies"].value) == packages
+    assert json.loads(form.fields["apis"].value)[0]["url"] == "/"
+
+
+def test_prefill_shows_lint_beside_the_field(session, tmp_path):
+    folder = tmp_path / "pkg"
+    (folder / "model").mkdir(parents=True)
+    (folder / "model" / "config.json").write_text('{"model_type": "PyTorch", // a comment\n "model_algorithm": "x"}')
+    form = ModelImportForm.from_folder(folder, session)
+    assert "customize_service.py" in form.fields["source_location"].warning
+
+
+def test_prefill_never_overwrites_what_the_user_typed_without_asking(session, tmp_path):
+    folder = make_package(tmp_path / "pkg", corpus(3))
+    form = ModelImportForm(session)
+    form.fields["model_algorithm"].value = "my_algorithm"
+    form.fields["source_location_type"].value = "LOCAL_SOURCE"
+    form.fields["source_location"].value = str(folder)
+    assert form.fields["model_algorithm"].value == "my_algorithm"
+    assert form.fields["model_type"].value == "PyTorch"  # was empty: filled
+    assert "model_algorithm" in form._pending_prefill
+    form.apply_prefill()
+    assert form.fields["model_algorithm"].value == "object_detection"
+
+
+def test_write_config_round_trips(session, tmp_path):
+    folder = make_package(tmp_path / "pkg", corpus(3))
+    form = ModelImportForm.from_folder(folder, session)
+    form.fields["model_algorithm"].value = "object_detection2"
+    out = form.write_config(tmp_path / "out" / "config.json")
+    again = ModelImportForm.from_folder(folder, session)
+    from model_import_widget import config_file
+
+    written = config_file.load(out).fields
+    assert written["model_algorithm"] == "object_detection2"
+    assert written["model_type"] == "PyTorch"
+    assert [p["package_name"] for g in written["dependencies"] for p in g["packages"]] == \
+        [r["package_name"] for r in again.fields["dependencies"].value]
+
+
+# ---- submit ----------------------------------------------------------------------------------------
+
+
+def test_submit_imports_and_reports(session, tmp_path):
+    form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
+    ended = []
+    form.on_submit(ended.append)
+    model = form.submit()
+    assert isinstance(model, Model) and form.status == "published" and form.model_id == model.model_id
+    assert ended == [form]
+    assert model.get_model_info()["model_status"] == "published"
+    assert model.model_id in form._status_html.value and "Model(session, model_id=" in form._status_html.value
+    assert "published" in form._events_html.value.lower()
+    assert form._progress.value == 1.0
+    assert "files" in form._progress_text.value
+
+
+def test_submit_wait_false_goes_on_in_the_background(session, tmp_path):
+    form = valid_form(session, make_package(tmp_path / "pkg", extra_files=20), model_type="PyTorch")
+    assert form.submit(wait=False) is None
+    form._worker.join(30)
+    assert form.status == "published"
+
+
+def test_duplicate_is_caught_before_sending_and_the_next_version_offered(session, tmp_path):
+    form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
+    form.submit()
+    again = valid_form(session, make_package(tmp_path / "pkg2"), model_type="PyTorch")
+    with pytest.raises(DuplicateModelError):
+        again.submit()
+    assert "the next free version is 1.0.1" in again.fields["model_version"].error
+    assert again._offer_box.children[0].description == "Use version 1.0.1"
+    again._offer_box.children[0].click()
+    assert again.fields["model_version"].value == "1.0.1"
+    assert again.submit().get_model_info()["model_version"] == "1.0.1"
+    assert Model.get_model_list(session)["total_count"] == 2
+
+
+def test_next_free_version():
+    assert next_free_version("1.0.0", {"1.0.0"}) == "1.0.1"
+    assert next_free_version("1.0.0", {"1.0.0", "1.0.1"}) == "1.0.2"
+    assert next_free_version("1.0.99", {"1.0.99"}) == "1.1.0"
+    assert next_free_version("1.99.99", set()) == "2.0.0"
+
+
+def test_cancel_mid_copy_leaves_nothing_registered(session, tmp_path):
+    form = valid_form(session, make_package(tmp_path / "pkg", extra_files=300), model_type="PyTorch")
+    started = threading.Event()
+    original = form._progress_text
+
+    def cancel_once_copying(change):
+        if "files" in change["new"] and not started.is_set():
+            started.set()
+            form.cancel()
+
+    original.observe(cancel_once_copying, "value")
+    with pytest.raises(ImportCancelledError):
+        form.submit()
+    assert form.status == "cancelled" and form.model_id == ""
+    assert Model.get_model_list(session)["total_count"] == 0
+    assert form.fields["model_version"].value == "1.0.0"  # the form keeps everything
+
+
+def test_failed_import_raises_after_the_form_shows_it(session, tmp_path):
+    folder = make_package(tmp_path / "pkg")
+    (folder / "model" / "customize_service.py").unlink()
+    form = valid_form(session, folder, model_type="PyTorch")
+    with pytest.raises(ImportFailedError):
+        form.submit()
+    assert form.status == "failed"
+    assert "customize_service.py" in form._events_html.value
+
+
+def test_to_code_makes_an_equal_model(session, tmp_path):
+    folder = make_package(tmp_path / "pkg", corpus(3))
+    form = ModelImportForm.from_folder(folder, session)
+    form.fields["model_name"].value = "from_form"
+    form.fields["model_version"].value = "1.0.0"
+    form.fields["description"].value = "made by the form"
+    by_form = form.submit().get_model_info()
+    code = form.to_code().replace("model_version='1.0.0'", "model_version='1.0.1'")
+    namespace: dict = {}
+    exec(compile(code, "to_code", "exec"), namespace)
+    by_code = namespace["model"].get_model_info()
+    ignore = {"model_id", "model_version", "create_at"}
+    assert {k: v for k, v in by_form.items() if k not in ignore} == {k: v for k, v in by_code.items() if k not in ignore}
+
+
+def test_cloud_session_asks_before_submitting(monkeypatch, tmp_path):
+    monkeypatch.delenv("MODEL_IMPORT_WIDGET_BACKEND")
+    session = Session(access_key="AKFORMTEST", secret_key="not-shown-anywhere-123", region_name="cn-north-4")
+    form = ModelImportForm(session)
+    assert "ModelArts" in form._badge.value and "not-shown-anywhere-123" not in form._badge.value
+    form.set_values({"model_version": "1.0.0", "source_location": "/bucket/dir/", "model_type": "PyTorch"})
+    with pytest.raises(Exception, match="confirm"):
+        form.submit()
+    assert "This imports the model into" in form._confirm_box.children[0].value
+    assert "Session()" in form.to_code() and "not-shown-anywhere-123" not in form.to_code()
+
+
+def test_badge_says_which_backend(session):
+    form = ModelImportForm(session)
+    assert "embedded registry" in form._badge.value and "no credentials" in form._badge.value
+
+
+# ---- comfort ---------------------------------------------------------------------------------------
+
+
+def test_chinese_labels_and_switching(session):
+    form = ModelImportForm(session, language="zh")
+    assert form.fields["model_version"].label == "版本"
+    assert "版本必填" in form.fields["model_version"].schema["x-messages"]["required"]
+    form.language = "en"
+    assert form.fields["model_version"].label == "Version"
+    assert form._submit_button.description == "Import model"
+
+
+def test_language_follows_the_locale(session, monkeypatch):
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    assert ModelImportForm(session).language == "zh"
+
+
+def test_draft_survives_a_restart(session, tmp_path):
+    form = ModelImportForm(session)
+    form.fields["model_name"].value = "draft_model"
+    form.fields["input_params"].value = [{"url": "/", "param_name": "x", "param_type": "string"}]
+    restored = ModelImportForm.restore(session)
+    assert restored.fields["model_name"].value == "draft_model"
+    assert restored.fields["input_params"].value[0]["param_name"] == "x"
+
+
+def test_stock_frontend_has_the_same_api(session, tmp_path):
+    form = ModelImportForm(session, frontend="stock")
+    assert isinstance(form.fields["model_version"], StockField)
+    assert isinstance(form.fields["dependencies"], StockTable)
+    form.fields["model_version"].value = "1.0"
+    assert "three numbers" in form.fields["model_version"].error
+    assert "three numbers" in form.fields["model_version"]._message.value
+    folder = make_package(tmp_path / "pkg")
+    form.set_values({"model_version": "1.0.0", "source_location_type": "LOCAL_SOURCE", "source_location": str(folder),
+                     "model_type": "PyTorch", "model_name": "stock"})
+    assert form.submit().get_model_info()["model_name"] == "stock"
+
+
+def test_static_summary_for_the_saved_notebook(session, tmp_path):
+    form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
+    form.submit()
+    text = form._repr_mimebundle_()["text/plain"]
+    assert "digits 1.0.0 (PyTorch)" in text and "published" in text and form.model_id in text
+
+
+def test_model_list_browses_and_deletes(session, tmp_path):
+    folder = make_package(tmp_path / "pkg")
+    for version in ("1.0.0", "1.0.1", "1.0.2"):
+        valid_form(session, folder, model_type="PyTorch", model_version=version).submit()
+    browser = ModelList(session, page_size=2)
+    assert browser.total_count == 3 and [m["model_version"] for m in browser.models] == ["1.0.2", "1.0.1"]
+    assert not browser._next.disabled and browser._prev.disabled
+    browser._next.click()
+    assert [m["model_version"] for m in browser.models] == ["1.0.0"]
+    browser._prev.click()
+    browser.delete(browser.models[0]["model_id"])
+    assert browser.total_count == 2 and "deleted" in browser.message
+    assert [m["model_version"] for m in browser.models] == ["1.0.1", "1.0.0"]
+    assert browser._next.disabled
