@@ -64,7 +64,7 @@ def _resolve(schema: dict, root: dict) -> dict:
     if "anyOf" in schema:
         options = [s for s in schema["anyOf"] if s.get("type") != "null"]
         schema = {**{k: v for k, v in schema.items() if k != "anyOf"}, **(_resolve(options[0], root) if options else {})}
-    return {k: v for k, v in schema.items() if k in ("pattern", "maxLength", "minLength", "enum", "x-messages", "type")}
+    return {k: v for k, v in schema.items() if k in ("pattern", "maxLength", "minLength", "enum", "const", "x-messages", "type")}
 
 
 def _words(model: type, name: str) -> tuple[str, str]:
@@ -195,7 +195,8 @@ class ModelImportForm(VBox):
         return field_cls(field=key, kind=kind, options=options, schema=schema)
 
     def _field_schema(self, key: str) -> dict:
-        prop = self._schema["properties"].get(key)
+        prop = (self._schema["$defs"]["Dependency"]["properties"]["installer"] if key == "installer"
+                else self._schema["properties"].get(key))
         return _resolve(prop, self._schema) if prop else {}
 
     def _column(self, model: type, key: str) -> dict:
