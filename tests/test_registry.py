@@ -744,3 +744,20 @@ def test_garbage_collection_removes_only_unreferenced_blobs(registry, package):
     assert registry.collect_garbage() == 1
     assert sorted(registry.store.files()) == kept
     assert all(p.is_file() for p in registry.model_files(info["model_id"]).values())
+
+
+def test_file_systems_without_kernel_copy_store_the_same_blobs(tmp_path, monkeypatch):
+    source = make_package(tmp_path / "p", files={"big.bin": os.urandom(9 << 20), "small.bin": b"s" * 100})
+    with_kernel = EmbeddedRegistry(tmp_path / "a")
+    expected = {p: f.read_bytes() for p, f in with_kernel.model_files(imported(with_kernel, source)["model_id"]).items()}
+    names = sorted(f.name for f in with_kernel.store.files())
+
+    def no_kernel_copy(*args):
+        raise OSError(18, "Invalid cross-device link")  # EXDEV, as older kernels say across file systems
+
+    monkeypatch.setattr(importer.os, "copy_file_range", no_kernel_copy, raising=False)
+    without = EmbeddedRegistry(tmp_path / "b")
+    info = imported(without, source)
+    assert info["model_status"] == "published"
+    assert {p: f.read_bytes() for p, f in without.model_files(info["model_id"]).items()} == expected
+    assert sorted(f.name for f in without.store.files()) == names
