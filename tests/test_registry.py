@@ -761,3 +761,18 @@ def test_file_systems_without_kernel_copy_store_the_same_blobs(tmp_path, monkeyp
     assert info["model_status"] == "published"
     assert {p: f.read_bytes() for p, f in without.model_files(info["model_id"]).items()} == expected
     assert sorted(f.name for f in without.store.files()) == names
+
+
+def test_deleting_from_inside_the_progress_callback_cancels_without_hanging(registry, tmp_path):
+    source = make_package(tmp_path / "p", files={"w.bin": os.urandom(6 << 20)})
+    results = []
+
+    def delete_myself(progress):
+        if not results:
+            results.append(registry.delete_model(registry.list_models()["models"][0]["model_id"]))
+
+    model_id = registry.create_model(fields(source), progress=delete_myself)
+    with pytest.raises(ModelNotFoundError):
+        registry.wait_model(model_id, timeout=10)
+    assert results == [{"delete_success_list": [model_id], "delete_failed_list": []}]
+    assert_nothing_registered(registry)

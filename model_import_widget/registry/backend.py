@@ -63,6 +63,7 @@ class _Job:
         self.progress, self.cancel = progress, cancel
         self.stop = threading.Event()  # set by delete_model
         self.done = threading.Event()
+        self.thread: threading.Thread | None = None
 
     def cancelled(self) -> bool:
         return self.stop.is_set() or (self.cancel is not None and self.cancel.is_set())
@@ -153,8 +154,9 @@ class EmbeddedRegistry(RegistryBackend):
         job = _Job(model_id, dict(fields), tree, lock, progress, cancel)
         with _jobs_lock:
             _jobs[model_id] = job
-        threading.Thread(target=self._run_import, args=(job,), name=f"model-import-{model_id[:8]}",
-                         daemon=True).start()
+        job.thread = threading.Thread(target=self._run_import, args=(job,), name=f"model-import-{model_id[:8]}",
+                                      daemon=True)
+        job.thread.start()
         return model_id
 
     def _new_row(self, model_id: str, fields: dict[str, Any], tree: SourceTree) -> dict[str, Any]:
@@ -492,7 +494,8 @@ class EmbeddedRegistry(RegistryBackend):
                 job = _jobs.get(target)
             if job is not None:
                 job.stop.set()
-                job.done.wait()
+                if threading.current_thread() is not job.thread:  # not from inside its own progress callback
+                    job.done.wait()
             if self._index.delete_model(target, self.store) or job is not None:
                 succeeded.append(target)
             else:
