@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: set up, then import a model into the embedded registry by running the
-# SDK tour notebook top to bottom (its outputs are printed and saved to notebooks/executed/).
+# The main job on a fresh machine: set up, then open JupyterLab on the quick start, with models going to the
+# embedded registry. `bash scripts/run.sh --headless` instead runs the tutorials top to bottom and prints them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/python scripts/run_notebook.py "${@:-notebooks/sdk_tour.ipynb}"
+export MODEL_IMPORT_WIDGET_BACKEND=${MODEL_IMPORT_WIDGET_BACKEND:-embedded}
+if [ "${1:-}" = "--headless" ]; then
+  for notebook in notebooks/0*.ipynb; do
+    .venv/bin/python scripts/run_notebook.py "$notebook"
+  done
+  exit 0
+fi
+root_flag=()
+[ "$(id -u)" = 0 ] && root_flag=(--allow-root)
+exec .venv/bin/jupyter lab "${root_flag[@]}" --ip=127.0.0.1 --notebook-dir=. notebooks/01_quickstart.ipynb "$@"
