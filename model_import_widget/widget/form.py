@@ -5,12 +5,14 @@ The form holds no rule of its own (all come from `spec`), never imports `request
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
 import pprint
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -44,6 +46,9 @@ ALGORITHMS = ["image_classification", "object_detection", "predict_analysis", "t
               "semantic_segmentation", "speech_recognition", "sound_classification"]
 PARAM_COLUMNS = ("url", "param_name", "param_type", "min", "max", "param_desc")
 PACKAGE_COLUMNS = ("package_name", "package_version", "restraint")
+DRAFT_DELAY = 0.5  # seconds between draft writes while typing
+_DRAFT_LOCK = threading.Lock()
+_PENDING_DRAFTS: "weakref.WeakSet[ModelImportForm]" = weakref.WeakSet()
 STATUSES = ("draft", "checking", "copying", "publishing", "published", "failed", "cancelled")
 
 
@@ -65,6 +70,12 @@ def _resolve(schema: dict, root: dict) -> dict:
         options = [s for s in schema["anyOf"] if s.get("type") != "null"]
         schema = {**{k: v for k, v in schema.items() if k != "anyOf"}, **(_resolve(options[0], root) if options else {})}
     return {k: v for k, v in schema.items() if k in ("pattern", "maxLength", "minLength", "enum", "const", "x-messages", "type")}
+
+
+@functools.lru_cache(maxsize=1)
+def _model_schema() -> dict:
+    """The rule table's JSON schema, built once (pydantic takes milliseconds to build it)."""
+    return spec.ModelSpec.model_json_schema()
 
 
 def _words(model: type, name: str) -> tuple[str, str]:
@@ -124,8 +135,11 @@ class ModelImportForm(VBox):
         self._updating = False
         self._last_error: Optional[BaseException] = None
         self._pending_prefill: dict[str, Any] = {}
-        self._lint: list[str] = []  # package lint of the chosen folder, shown beside source_location
-        self._schema = spec.ModelSpec.model_json_schema()
+        self._lint: list[str] = []
+        self._draft_timer: Optional[threading.Timer] = None
+        self._draft_file = self._draft_path()
+        self._last_edit = 0.0  # package lint of the chosen folder, shown beside source_location
+        self._schema = _model_schema()
         self._build()
         if prefill:
             self.set_values(prefill)
@@ -244,7 +258,7 @@ class ModelImportForm(VBox):
             self._badge.value = self._badge_html()
 
     def _localised_schema(self, key: str, schema: dict) -> dict:
-        english = {k: v for k, v in spec.ModelSpec.model_json_schema().get("properties", {}).get(key, {}).get("x-messages", {}).items()}
+        english = _model_schema().get("properties", {}).get(key, {}).get("x-messages", {})
         messages = dict(schema.get("x-messages", {}))
         for keyword, message in list(messages.items()):
             messages[keyword] = i18n.rule_message(key, keyword, english.get(keyword, message), self.language)
@@ -788,12 +802,28 @@ class ModelImportForm(VBox):
         return default_home() / "drafts" / f"{safe}.json"
 
     def _save_draft(self) -> None:
+        """Keep the draft on disk, at most every DRAFT_DELAY seconds while typing (the last state always lands)."""
         if self._updating:
             return
+        self._last_edit = time.monotonic()
+        with _DRAFT_LOCK:
+            if self._draft_timer is None:
+                self._draft_timer = threading.Timer(DRAFT_DELAY, self.save_draft)
+                self._draft_timer.daemon = True
+                self._draft_timer.start()
+                _PENDING_DRAFTS.add(self)
+
+    def save_draft(self) -> None:
+        """Write the draft now (see `restore`)."""
+        with _DRAFT_LOCK:
+            if self._draft_timer is not None:
+                self._draft_timer.cancel()
+                self._draft_timer = None
+            _PENDING_DRAFTS.discard(self)
         try:
-            path = self._draft_path()
+            path = self._draft_file
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(json.dumps({"value": self.value, "installer": self.fields["installer"].value,
                                        "publish": self.fields["publish"].value}))
             os.replace(tmp, path)
@@ -803,6 +833,8 @@ class ModelImportForm(VBox):
     @classmethod
     def restore(cls, session: Any = None, **kwargs: Any) -> "ModelImportForm":
         """A form with the last draft of this notebook (it survives a kernel restart)."""
+        for form in sorted(_PENDING_DRAFTS, key=lambda f: f._last_edit):  # the latest edit lands last
+            form.save_draft()
         try:
             draft = json.loads(cls._draft_path().read_text())
         except (OSError, ValueError):
