@@ -46,6 +46,9 @@ class RegistryBackend(abc.ABC):
         `model_status` `published` or `failed` plus events. Setting `cancel` before it ends removes
         the model entirely. Raises DuplicateModelError before registering anything when name+version
         exist, ServiceError for a source that cannot be read.
+
+        `progress` is called from the import's own thread with `Progress` (throttled, never going backwards,
+        once at the start and once with the totals at the end); keep it quick.
         """
 
     @abc.abstractmethod
@@ -67,7 +70,12 @@ class RegistryBackend(abc.ABC):
         sort_by: str = "create_at",
         order: str = "desc",
     ) -> dict[str, Any]:
-        """`{"total_count", "count", "models": [...]}` as spec §2.2 (name/description fuzzy)."""
+        """`{"total_count", "count", "models": [...]}` as spec §2.2 (name/description fuzzy).
+
+        `offset` is the index of the page, as the service documents it: rows skipped = offset × limit.
+        `total_count` counts every match, `count` the ones on this page. A bad sort_by, order, limit or offset
+        is ServiceError 400 ModelArts.0104.
+        """
 
     @abc.abstractmethod
     def delete_model(self, model_id: str, *, cascade: bool = False) -> dict[str, Any]:
