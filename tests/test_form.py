@@ -420,3 +420,13 @@ def test_model_list_browses_and_deletes(session, tmp_path):
     assert browser.total_count == 2 and "deleted" in browser.message
     assert [m["model_version"] for m in browser.models] == ["1.0.1", "1.0.0"]
     assert browser._next.disabled
+
+
+def test_language_toggle_and_config_button(session, tmp_path):
+    form = ModelImportForm.from_folder(make_package(tmp_path / "pkg", corpus(3)), session, language="en")
+    form._language_toggle.value = "zh"
+    assert form.language == "zh" and form.fields["model_type"].label == "模型类型"
+    assert form._config_button.layout.display == ""
+    form._config_button.click()
+    assert "Wrote" in form._status_html.value
+    assert (tmp_path / "pkg" / "model" / "config.json").read_text().count('"model_type": "PyTorch"') == 1

@@ -16,7 +16,7 @@ import weakref
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from ipywidgets import HTML, Button, FloatProgress, HBox, Layout, Output, VBox
+from ipywidgets import HTML, Button, FloatProgress, HBox, Layout, Output, ToggleButtons, VBox, link
 from traitlets import Bool, Dict, List, Unicode, observe
 
 from .. import config_file, package, spec
@@ -166,6 +166,11 @@ class ModelImportForm(VBox):
         self._cancel_button.on_click(lambda _: self.cancel())
         self._code_button = Button(icon="code")
         self._code_button.on_click(lambda _: self._toggle_code())
+        self._config_button = Button(icon="file-code-o", layout=Layout(display="none"))
+        self._config_button.on_click(lambda _: self._write_config_clicked())
+        self._language_toggle = ToggleButtons(options=[("English", "en"), ("中文", "zh")], value=self.language,
+                                              style={"button_width": "5em"})
+        link((self._language_toggle, "value"), (self, "language"))
         self._progress = FloatProgress(min=0.0, max=1.0, layout=Layout(width="100%", display="none"))
         self._progress_text = HTML()
         self._status_html = HTML()
@@ -174,12 +179,12 @@ class ModelImportForm(VBox):
         self._offer_box = HBox()
         self._code = Output(layout=Layout(display="none"))
         self._sections = {title: HTML() for title, _ in LAYOUT}
-        body = [self._badge]
+        body = [HBox([self._badge, self._language_toggle], layout=Layout(justify_content="space-between"))]
         for title, entries in LAYOUT:
             body.append(self._sections[title])
             body.extend(self.fields[key] for key, _ in entries)
         body += [self._prefill_box, self._summary, self._offer_box, self._confirm_box,
-                 HBox([self._submit_button, self._cancel_button, self._code_button]),
+                 HBox([self._submit_button, self._cancel_button, self._code_button, self._config_button]),
                  self._progress, self._progress_text, self._status_html, self._events_html, self._code]
         self.children = body
         self._apply_language()
@@ -255,6 +260,8 @@ class ModelImportForm(VBox):
             self._submit_button.description = t("Import model")
             self._cancel_button.description = t("Cancel")
             self._code_button.description = t("Show code")
+            self._config_button.description = t("Write config.json")
+            self._language_toggle.tooltip = t("Language")
             self._badge.value = self._badge_html()
 
     def _localised_schema(self, key: str, schema: dict) -> dict:
@@ -454,7 +461,9 @@ class ModelImportForm(VBox):
     def _on_source_change(self) -> None:
         location = self.fields["source_location"].value.strip()
         self._lint = []
-        if self.fields["source_location_type"].value == "LOCAL_SOURCE" and location:
+        local = self.fields["source_location_type"].value == "LOCAL_SOURCE"
+        self._config_button.layout.display = "" if local and os.path.isdir(os.path.expanduser(location or "/nonexistent")) else "none"
+        if local and location:
             self._suggest_folders(location)
             if os.path.isdir(os.path.expanduser(location)):
                 self.prefill_from_folder(location)
@@ -779,6 +788,13 @@ class ModelImportForm(VBox):
         lines.append(f"    publish={self.publish!r},")
         lines.append(")")
         return "\n".join(lines) + "\n"
+
+    def _write_config_clicked(self) -> None:
+        try:
+            path = self.write_config()
+            self._status_html.value = f"<div class='mi-status' role='status'>Wrote {html.escape(str(path))}</div>"
+        except (OSError, ValueError) as exc:
+            self._status_html.value = f"<div class='mi-status' role='alert'>Could not write config.json: {html.escape(str(exc))}</div>"
 
     def _toggle_code(self) -> None:
         showing = self._code.layout.display != "none"
