@@ -6,7 +6,6 @@ re-import through the stat cache; symlinks and excluded folders; kill -9 recover
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -79,7 +78,7 @@ def assert_nothing_registered(registry: EmbeddedRegistry) -> None:
     assert os.listdir(registry.imports_dir) == []
 
 
-def settle(path: Path) -> None:
+def settle() -> None:
     """Wait out the file system's timestamp tick, so a fresh file counts as unchanged for the stat cache."""
     time.sleep(importer.STAT_CACHE_RACY_NS / 1e9 * 1.5)
 
@@ -481,7 +480,7 @@ def test_cancel_mid_copy_leaves_nothing_behind(registry, tmp_path, monkeypatch):
 def test_identical_reimport_stores_nothing_and_reads_nothing(registry, tmp_path, monkeypatch):
     hashed = CountingHasher(monkeypatch)
     source = make_package(tmp_path / "p", files={"a.bin": os.urandom(300_000), "b.bin": os.urandom(6 << 20)})
-    settle(source)
+    settle()
     first = imported(registry, source)
     stored = sorted(registry.store.files())
     disk = registry.store.disk_bytes()
@@ -501,7 +500,7 @@ def test_changed_files_are_hashed_again(registry, tmp_path, monkeypatch):
     hashed = CountingHasher(monkeypatch)
     source = make_package(tmp_path / "p", files={"same-size.bin": b"a" * 1000, "grows.bin": b"g" * 1000,
                                                  "touched.bin": b"t" * 1000})
-    settle(source)
+    settle()
     imported(registry, source)
     weights = source / "model"
     old = os.stat(weights / "same-size.bin")
@@ -509,7 +508,7 @@ def test_changed_files_are_hashed_again(registry, tmp_path, monkeypatch):
     os.utime(weights / "same-size.bin", ns=(old.st_atime_ns, old.st_mtime_ns))  # even with the old mtime back
     (weights / "grows.bin").write_bytes(b"g" * 1001)
     os.utime(weights / "touched.bin")
-    settle(source)
+    settle()
     hashed.bytes = 0
     second = imported(registry, source, version="1.0.1")
     assert hashed.bytes == 1000 + 1001 + 1000
@@ -526,7 +525,7 @@ def test_changed_files_are_hashed_again(registry, tmp_path, monkeypatch):
 def test_a_deleted_blob_is_not_trusted_from_the_stat_cache(registry, tmp_path, monkeypatch):
     hashed = CountingHasher(monkeypatch)
     source = make_package(tmp_path / "p", files={"w.bin": os.urandom(50_000)})
-    settle(source)
+    settle()
     first = imported(registry, source)
     registry.delete_model(first["model_id"])
     assert blob_count(registry) == 0
