@@ -7,17 +7,14 @@ runs the field's JSON-schema checks in the browser. No secret is ever a trait he
 from __future__ import annotations
 
 from ipywidgets import DOMWidget, register
-from traitlets import Bool, Dict, List, Unicode
+from traitlets import Bool, Dict, HasTraits, List, Unicode
 
 MODULE = "model-import-widget"
 MODULE_VERSION = "^0.1.0"
 
 
-class _Base(DOMWidget):
-    _model_module = Unicode(MODULE).tag(sync=True)
-    _model_module_version = Unicode(MODULE_VERSION).tag(sync=True)
-    _view_module = Unicode(MODULE).tag(sync=True)
-    _view_module_version = Unicode(MODULE_VERSION).tag(sync=True)
+class _Common(HasTraits):
+    """What every field shows, whichever front end draws it."""
 
     field = Unicode("", help="The rule-table path this widget edits, e.g. model_version or input_params.").tag(sync=True)
     label = Unicode("", help="The label shown beside the control (tied to it with <label for>).").tag(sync=True)
@@ -29,12 +26,8 @@ class _Base(DOMWidget):
     warning = Unicode("", help="A note that does not block submitting (normalised value, unknown runtime).").tag(sync=True)
 
 
-@register
-class FieldWidget(_Base):
-    """One form field: label, control (text, textarea, select, combo or checkbox) and its message."""
-
-    _model_name = Unicode("FieldModel").tag(sync=True)
-    _view_name = Unicode("FieldView").tag(sync=True)
+class FieldTraits(_Common):
+    """A single field's traits (FieldWidget and its stock twin)."""
 
     value = Unicode("", help="The text of the control (for a checkbox: 'true' or 'false').").tag(sync=True)
     kind = Unicode("text", help="text, textarea, select, combo (free text with suggestions) or checkbox.").tag(sync=True)
@@ -43,17 +36,36 @@ class FieldWidget(_Base):
     hint = Unicode("", help="A neutral note under the control, e.g. the name that will be generated.").tag(sync=True)
 
 
-@register
-class TableWidget(_Base):
-    """An editable table (input/output params, packages): add, remove and reorder rows; each cell checked."""
-
-    _model_name = Unicode("TableModel").tag(sync=True)
-    _view_name = Unicode("TableView").tag(sync=True)
+class TableTraits(_Common):
+    """An editable table's traits (TableWidget and its stock twin)."""
 
     value = List(Dict(), help="The rows: one dict per row, column key -> cell text.").tag(sync=True)
     columns = List(Dict(), help="Column definitions: {key, label, tooltip, kind: text|select, options, schema}.").tag(sync=True)
     errors = Dict(help="Cell messages from the kernel, keyed 'row.column' (e.g. '2.max'); key 'row' alone for a row.").tag(sync=True)
     add_label = Unicode("Add row", help="Text of the add button.").tag(sync=True)
+
+
+class _Custom(DOMWidget):
+    _model_module = Unicode(MODULE).tag(sync=True)
+    _model_module_version = Unicode(MODULE_VERSION).tag(sync=True)
+    _view_module = Unicode(MODULE).tag(sync=True)
+    _view_module_version = Unicode(MODULE_VERSION).tag(sync=True)
+
+
+@register
+class FieldWidget(FieldTraits, _Custom):
+    """One form field: label, control (text, textarea, select, combo or checkbox) and its message."""
+
+    _model_name = Unicode("FieldModel").tag(sync=True)
+    _view_name = Unicode("FieldView").tag(sync=True)
+
+
+@register
+class TableWidget(TableTraits, _Custom):
+    """An editable table (input/output params, packages): add, remove and reorder rows; each cell checked."""
+
+    _model_name = Unicode("TableModel").tag(sync=True)
+    _view_name = Unicode("TableView").tag(sync=True)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -75,21 +87,8 @@ def _message_html(error: str, warning: str, hint: str) -> str:
     return f'<span style="color: var(--jp-ui-font-color2, #616161)">{_html.escape(hint)}</span>' if hint else ""
 
 
-class StockField(VBox):
+class StockField(FieldTraits, VBox):
     """FieldWidget's traits over a stock control and an HTML message."""
-
-    field = Unicode("")
-    label = Unicode("")
-    tooltip = Unicode("")
-    disabled = Bool(False)
-    schema = Dict()
-    error = Unicode("")
-    warning = Unicode("")
-    value = Unicode("")
-    kind = Unicode("text")
-    options = List(Unicode())
-    placeholder = Unicode("")
-    hint = Unicode("")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -145,20 +144,8 @@ class StockField(VBox):
             self._message.value = _message_html(self.error, self.warning, self.hint)
 
 
-class StockTable(VBox):
+class StockTable(TableTraits, VBox):
     """TableWidget's traits over rows of stock controls."""
-
-    field = Unicode("")
-    label = Unicode("")
-    tooltip = Unicode("")
-    disabled = Bool(False)
-    schema = Dict()
-    error = Unicode("")
-    warning = Unicode("")
-    value = List(Dict())
-    columns = List(Dict())
-    errors = Dict()
-    add_label = Unicode("Add row")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
