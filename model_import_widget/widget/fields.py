@@ -6,8 +6,11 @@ runs the field's JSON-schema checks in the browser. No secret is ever a trait he
 
 from __future__ import annotations
 
-from ipywidgets import DOMWidget, register
-from traitlets import Bool, Dict, HasTraits, List, Unicode
+import html as _html
+
+from ipywidgets import (HTML, Button, Checkbox, Combobox, DOMWidget, Dropdown, HBox, Layout, Text, Textarea, VBox,
+                        register)
+from traitlets import Bool, Dict, HasTraits, List, Unicode, observe
 
 MODULE = "model-import-widget"
 MODULE_VERSION = "^0.1.0"
@@ -72,12 +75,6 @@ class TableWidget(TableTraits, _Custom):
 # The same fields from stock ipywidgets, for front ends without this package's extension (VS Code,
 # Colab, classic Notebook 6): same traits, kernel-side checks only.
 # --------------------------------------------------------------------------------------------------
-
-import html as _html
-
-from ipywidgets import HTML, Button, Checkbox, Combobox, Dropdown, HBox, Layout, Text, Textarea, VBox, link
-from traitlets import observe
-
 
 def _message_html(error: str, warning: str, hint: str) -> str:
     if error:

@@ -9,7 +9,6 @@ import functools
 import html
 import json
 import os
-import pprint
 import threading
 import time
 import weakref
@@ -30,6 +29,7 @@ from ..errors import (
     SpecValidationError,
 )
 from . import i18n
+from .code import sdk_code
 from .fields import FieldWidget, StockField, StockTable, TableWidget
 
 # The form's fields in the seed's order: key (the SDK's parameter name), section, kind.
@@ -754,40 +754,8 @@ class ModelImportForm(VBox):
 
     def to_code(self) -> str:
         """SDK code that makes the same import (no secret: the session finds its credentials itself)."""
-        data = self._spec_fields()
         order = [key for _, entries in LAYOUT for key, _ in entries]
-        data = {key: data[key] for key in sorted(data, key=lambda k: order.index(k) if k in order else len(order))}
-        if isinstance(data.get("apis"), str):
-            try:
-                data["apis"] = json.loads(data["apis"])
-            except ValueError:
-                pass  # kept as typed; the rule table reports it
-        session = self._session
-        if session.backend == "embedded":
-            home = str(session.home)
-            session_line = f"session = Session(backend=\"embedded\", home={home!r})"
-        else:
-            session_line = f"session = Session()  # {session.credential_source} credentials, found the same way"
-        lines = ["from model_import_widget.sdk.session import Session",
-                 "from model_import_widget.sdk.model import Model",
-                 "from model_import_widget.sdk.config.model_config import Params, Dependencies, Packages",
-                 "", session_line, "model = Model(", "    session,"]
-        for key, value in data.items():
-            if key in ("input_params", "output_params"):
-                rendered = "[\n" + "".join(f"        Params({_kwargs(row)}),\n" for row in value) + "    ]"
-            elif key == "dependencies":
-                rendered = "[\n" + "".join(
-                    f"        Dependencies(installer={group['installer']!r}, packages=[\n"
-                    + "".join(f"            Packages({_kwargs(p)}),\n" for p in group["packages"]) + "        ]),\n"
-                    for group in value) + "    ]"
-            elif key == "apis" and not isinstance(value, str):
-                rendered = pprint.pformat(value, indent=1, width=100, sort_dicts=False).replace("\n", "\n    ")
-            else:
-                rendered = repr(value)
-            lines.append(f"    {key}={rendered},")
-        lines.append(f"    publish={self.publish!r},")
-        lines.append(")")
-        return "\n".join(lines) + "\n"
+        return sdk_code(self._spec_fields(), self._session, self.publish, order)
 
     def _write_config_clicked(self) -> None:
         try:
@@ -890,10 +858,6 @@ class ModelImportForm(VBox):
         head = f"Model import: {data.get('model_name')} {data.get('model_version', '?')} ({data.get('model_type', '?')})"
         tail = f" — {self.status}" + (f", id {self.model_id}" if self.model_id else "")
         return head + tail
-
-
-def _kwargs(row: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in row.items())
 
 
 def _size(count: int) -> str:
