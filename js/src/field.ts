@@ -32,13 +32,17 @@ export function showMessage(element: HTMLElement, control: HTMLElement | null, m
   }
 }
 
-/** The message to show, by priority: the browser's check, the kernel's error, its warning, a hint. */
+/**
+ * The message to show, by priority: the kernel's error (callers pass it only once the kernel has checked the
+ * current text, and its wording is the fuller one: suggestions, cross-field rules), the browser's own check
+ * (instant, while the kernel has not answered yet), the kernel's warning, a hint.
+ */
 export function pickMessage(browser: string, kernelError: string, warning = '', hint = ''): IMessage {
-  if (browser) {
-    return { text: browser, level: 'error' };
-  }
   if (kernelError) {
     return { text: kernelError, level: 'error' };
+  }
+  if (browser) {
+    return { text: browser, level: 'error' };
   }
   if (warning) {
     return { text: warning, level: 'warning' };

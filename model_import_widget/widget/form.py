@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from ipywidgets import HTML, Button, FloatProgress, HBox, Layout, Output, ToggleButtons, VBox, link
-from traitlets import Bool, Dict, List, Unicode, observe
+from traitlets import Bool, Dict, HasTraits, List, Unicode, observe
 
 from .. import config_file, package, spec
 from ..errors import (
@@ -101,25 +101,30 @@ def next_free_version(version: str, taken: set[str]) -> str:
             return candidate
 
 
-class ModelImportForm(VBox):
+class ModelImportForm(HasTraits):
     """A form for every field of the seed's Method 2: checked as you type, imported with one click.
 
     `ModelImportForm(session=None, **prefill)`; `session=None` means `Session()`. Drive it from code as a
     person would: `form.fields["model_version"].value = "1.0.0"`, read `form.errors`, call `form.submit()`.
+
+    The form is a composite of widgets held in `form.widget` (a VBox): displaying the form displays it, and
+    `form.widget` goes inside other containers. The form itself is not a Widget, because its `model_id` (the
+    imported model) would hide ipywidgets' own `Widget.model_id` (the widget's comm id).
     """
 
-    value = Dict(help="The model's fields as the SDK takes them (blank fields left out).").tag(sync=True)
-    errors = List(Dict(), help="Every problem: {'field': 'input_params[2].max', 'type': …, 'message': …}.").tag(sync=True)
-    warnings = List(Dict(), help="Notes that do not block importing.").tag(sync=True)
-    status = Unicode("draft", help="draft, copying, publishing, published, failed or cancelled.").tag(sync=True)
-    model_id = Unicode("", help="The imported model's id, once registered.").tag(sync=True)
-    language = Unicode("en", help="en or zh.").tag(sync=True)
-    busy = Bool(False, help="An import is running.").tag(sync=True)
+    value = Dict(help="The model's fields as the SDK takes them (blank fields left out).")
+    errors = List(Dict(), help="Every problem: {'field': 'input_params[2].max', 'type': …, 'message': …}.")
+    warnings = List(Dict(), help="Notes that do not block importing.")
+    status = Unicode("draft", help="draft, copying, publishing, published, failed or cancelled.")
+    model_id = Unicode("", help="The imported model's id, once registered.")
+    language = Unicode("en", help="en or zh.")
+    busy = Bool(False, help="An import is running.")
 
     def __init__(self, session: Any = None, *, frontend: str = "auto", language: Optional[str] = None, **prefill: Any):
         self.fields: dict[str, Any] = {}
-        super().__init__(layout=Layout(width="100%", max_width="64em"))
-        self.add_class("mi-form")
+        super().__init__()
+        self.widget = VBox(layout=Layout(width="100%", max_width="64em"))
+        self.widget.add_class("mi-form")
         if session is None:
             from ..sdk.session import Session
 
@@ -186,7 +191,7 @@ class ModelImportForm(VBox):
         body += [self._prefill_box, self._summary, self._offer_box, self._confirm_box,
                  HBox([self._submit_button, self._cancel_button, self._code_button, self._config_button]),
                  self._progress, self._progress_text, self._status_html, self._events_html, self._code]
-        self.children = body
+        self.widget.children = body
         self._apply_language()
 
     def _make_field(self, key: str, kind: str, required: bool):
@@ -283,7 +288,7 @@ class ModelImportForm(VBox):
 
     def set_values(self, values: dict[str, Any]) -> None:
         """Fill fields from SDK-style values (Params/Packages objects or dicts); blank values clear."""
-        with self.hold_sync(), self._quietly():
+        with self.widget.hold_sync(), self._quietly():
             for key, value in values.items():
                 if key == "environment":
                     key = "runtime"
@@ -386,7 +391,7 @@ class ModelImportForm(VBox):
         """Validate everything through the rule table and show each message at its field."""
         data = self._collect()
         report = spec.check(self._check_data(data))
-        with self.hold_sync():
+        with self.widget.hold_sync():
             self._setting_value = True
             try:
                 self.value = data
@@ -832,7 +837,7 @@ class ModelImportForm(VBox):
         """The live form, and under it a static summary that stays readable in the saved notebook."""
         from IPython.display import HTML as StaticHTML, display
 
-        display(super()._repr_mimebundle_(), raw=True)
+        display(self.widget._repr_mimebundle_(), raw=True)
         self._display_id = display(StaticHTML(self._static_summary()), display_id=True)
 
     def _static_summary(self) -> str:
@@ -847,7 +852,7 @@ class ModelImportForm(VBox):
             handle.update(StaticHTML(self._static_summary()))
 
     def _repr_mimebundle_(self, **kwargs):
-        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
         if isinstance(bundle, dict):
             bundle["text/plain"] = self.summary_text()
         return bundle

@@ -58,11 +58,6 @@ folder = pathlib.Path("digits")
 
 FORM_CELL = """
 form = ModelImportForm.from_folder("./digits", Session(backend="embedded", home=".model_import_widget"))
-# ModelImportForm.model_id (the imported model's id) hides ipywidgets' Widget.model_id (the comm id), so the form
-# would be shown with an empty model id and never render. Until form.py fixes that, point the view at the comm;
-# test_the_form_renders_as_it_displays_itself checks the plain path.
-if form._model_id != form.comm.comm_id:
-    form._model_id = form.comm.comm_id
 form
 """
 
@@ -162,9 +157,6 @@ def test_the_form_renders_as_it_displays_itself(nb: OpenNotebook):
     """`form` as a cell's last line must show the form, not only the summary line under it."""
     plain_output = nb.page.locator(".jp-Cell").nth(2).locator(".jp-OutputArea")
     expect(plain_output.locator(".mi-static-summary")).to_contain_text("plain_form")
-    if nb.kernel.eval("plain._model_id != plain.comm.comm_id"):
-        pytest.xfail("ModelImportForm.model_id (a trait) hides ipywidgets' Widget.model_id (the comm id): the view "
-                     "spec says model_id '' and JupyterLab renders nothing (form.py must rename or re-route it)")
     expect(plain_output.locator(".mi-form .mi-field[data-field='model_name'] input")).to_have_value("plain_form")
 
 
@@ -312,9 +304,6 @@ def test_blank_name_hint_and_the_kernels_suggestion(nb: OpenNotebook):
     expect(import_button(page)).to_be_enabled()
 
 
-@pytest.mark.xfail(strict=True, reason="the browser's own pattern message takes priority over the kernel's error for "
-                                       "the same text (field.ts pickMessage), so the suggestion never shows under the "
-                                       "field; it shows in the summary list")
 def test_the_kernels_name_suggestion_shows_under_the_field(nb: OpenNotebook):
     page = nb.page
     name = control_of(page, "model_name")
