@@ -286,7 +286,7 @@ class ModelSpec(BaseModel):
 
     source_location_type: Annotated[SourceLocationType, _rule(
         msg_enum="source location type must be OBS_SOURCE or LOCAL_SOURCE")] = SourceLocationType.OBS_SOURCE
-    """Source type
+    """Location type
     OBS_SOURCE for an OBS folder, LOCAL_SOURCE for a folder on this machine."""
 
     source_location: Annotated[str, _rule(min_length=1,
@@ -325,7 +325,7 @@ class ModelSpec(BaseModel):
     The version of that training job."""
 
     source_type: Annotated[Optional[Literal["auto"]], _rule(msg_const="source type can only be auto (an ExeML model) or blank")] = None
-    """Source type
+    """Model source
     auto for an ExeML model; blank otherwise."""
 
     runtime: Optional[str] = None

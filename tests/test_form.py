@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -355,7 +356,8 @@ def test_cloud_session_asks_before_submitting(monkeypatch, tmp_path):
 
 def test_badge_says_which_backend(session):
     form = ModelImportForm(session)
-    assert "embedded registry" in form._badge.value and "no credentials" in form._badge.value
+    assert "embedded registry" in form._badge.value and str(session.home) in form._badge.value
+    assert session.describe() in html.unescape(form._badge.value)  # the full line, on hover
 
 
 # ---- comfort ---------------------------------------------------------------------------------------
@@ -365,8 +367,14 @@ def test_chinese_labels_and_switching(session):
     form = ModelImportForm(session, language="zh")
     assert form.fields["model_version"].label == "版本"
     assert "版本必填" in form.fields["model_version"].schema["x-messages"]["required"]
+    form.fields["model_version"].value = "01.0.0"
+    assert form.fields["model_version"].error == "版本须为三个 0–99 的数字，不带前导零，例如 1.0.0（当前：01.0.0）"
+    assert form.errors[0]["message"].startswith("version must be")  # the API stays in English
+    form.fields["input_params"].value = [{"url": "/", "param_name": "x", "param_type": "number", "min": "2", "max": "1"}]
+    assert form.fields["input_params"].errors["0.max"] == "最大值不能小于最小值（当前：min 2, max 1）"
     form.language = "en"
     assert form.fields["model_version"].label == "Version"
+    assert form.fields["model_version"].error.startswith("version must be three numbers")
     assert form._submit_button.description == "Import model"
 
 

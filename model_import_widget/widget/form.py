@@ -162,7 +162,7 @@ class ModelImportForm(HasTraits):
         self.fields["publish"].value = "true"
         for widget in self.fields.values():
             widget.observe(self._on_field_change, "value")
-        self._badge = HTML()
+        self._badge = HTML(layout=Layout(flex="1 1 auto", min_width="0"))
         self._summary = HTML()
         self._prefill_box = HBox()
         self._submit_button = Button(button_style="primary", icon="upload")
@@ -174,7 +174,7 @@ class ModelImportForm(HasTraits):
         self._config_button = Button(icon="file-code-o", layout=Layout(display="none"))
         self._config_button.on_click(lambda _: self._write_config_clicked())
         self._language_toggle = ToggleButtons(options=[("English", "en"), ("中文", "zh")], value=self.language,
-                                              style={"button_width": "5em"})
+                                              style={"button_width": "auto"}, layout=Layout(flex="0 0 auto"))
         link((self._language_toggle, "value"), (self, "language"))
         self._progress = FloatProgress(min=0.0, max=1.0, layout=Layout(width="100%", display="none"))
         self._progress_text = HTML()
@@ -246,9 +246,12 @@ class ModelImportForm(HasTraits):
         t = lambda english, **kw: i18n.text(english, lang, **kw)  # noqa: E731
         with self.hold_trait_notifications():
             for key, widget in self.fields.items():
-                model = spec.Dependency if key == "installer" else spec.ModelSpec
-                english = _words(model, "runtime" if key == "runtime" else key) if key != "publish" else (
-                    "Publish", "Wait until the model is published after importing.")
+                if key == "publish":
+                    english = ("Publish", "Wait until the model is published after importing.")
+                elif key == "dependencies":
+                    english = _words(spec.Dependency, "packages")  # the section is already called Dependencies
+                else:
+                    english = _words(spec.Dependency if key == "installer" else spec.ModelSpec, key)
                 widget.label, widget.tooltip = i18n.field_words(key, *english, lang)
                 widget.schema = self._localised_schema(key, widget.schema)
                 if isinstance(widget, (TableWidget, StockTable)):
@@ -277,12 +280,16 @@ class ModelImportForm(HasTraits):
         return {**schema, "x-messages": messages} if messages else schema
 
     def _badge_html(self) -> str:
+        """Where models go, in a few words; the full description (never a secret) on hover."""
         session = self._session
-        kind = "embedded registry" if session.backend == "embedded" else "ModelArts"
-        source = {"none": "no credentials", "explicit": "explicit credentials", "env": "credentials from the environment",
-                  "profile": "credentials from a profile file", "notebook": "the notebook's agency"}.get(session.credential_source, "")
-        return (f"<div class='mi-badge' title='{html.escape(session.describe())}'>"
-                f"<b>{html.escape(kind)}</b> · {html.escape(source)} · {html.escape(session.describe())}</div>")
+        if session.backend == "embedded":
+            where = f"<b>embedded registry</b> · {html.escape(str(session.home))}"
+        else:
+            source = {"explicit": "explicit credentials", "env": "credentials from the environment",
+                      "profile": "credentials from a profile file", "notebook": "the notebook's agency"}
+            region = session.region_name or "region not set"
+            where = f"<b>ModelArts</b> · {html.escape(region)} · {html.escape(source.get(session.credential_source, ''))}"
+        return f"<div class='mi-badge' title='{html.escape(session.describe(), quote=True)}'>{where}</div>"
 
     # ---- values ------------------------------------------------------------------------------------
 
@@ -428,10 +435,11 @@ class ModelImportForm(HasTraits):
         for error in errors:
             key, cell = self._target(error["field"])
             prefix = "" if (cell or key == error["field"] or not key) else error["field"].split(".", 1)[-1] + ": "
+            message = i18n.error_message(error, self.language)
             if cell:
-                cell_errors.setdefault(key, {})[cell] = error["message"]
+                cell_errors.setdefault(key, {})[cell] = message
             elif key:
-                field_errors.setdefault(key, []).append(prefix + error["message"])
+                field_errors.setdefault(key, []).append(prefix + message)
         field_warnings: dict[str, list[str]] = {"source_location": list(self._lint)} if self._lint else {}
         for warning in warnings:
             key, _ = self._target(warning["field"])
@@ -446,7 +454,9 @@ class ModelImportForm(HasTraits):
     def _summary_html(self, errors: list[dict]) -> str:
         if not errors:
             return f"<div class='mi-summary mi-ok' role='status'>{html.escape(i18n.text('Ready to import.', self.language))}</div>"
-        items = "".join(f"<li><code>{html.escape(e['field'] or 'model')}</code>: {html.escape(e['message'])}</li>" for e in errors)
+        items = "".join(f"<li><code>{html.escape(e['field'] or 'model')}</code>: "
+                        f"{html.escape(i18n.error_message(e, self.language) if 'type' in e else e['message'])}</li>"
+                        for e in errors)
         title = html.escape(i18n.text("Fix these before importing:", self.language))
         return f"<div class='mi-summary mi-errors' role='alert'><b>{title}</b><ul>{items}</ul></div>"
 
@@ -703,6 +713,7 @@ class ModelImportForm(HasTraits):
             finally:
                 self.busy = False
                 self._cancel_button.layout.display = "none"
+                self._progress.layout.display = "none"
                 self._submit_button.disabled = bool(self.errors)
                 for callback in list(self._submit_callbacks):
                     try:
@@ -760,7 +771,12 @@ class ModelImportForm(HasTraits):
     def to_code(self) -> str:
         """SDK code that makes the same import (no secret: the session finds its credentials itself)."""
         order = [key for _, entries in LAYOUT for key, _ in entries]
-        return sdk_code(self._spec_fields(), self._session, self.publish, order)
+        report = spec.check(self._spec_fields())
+        # what will really be imported (numbers as numbers, types normalised); as typed while the form is invalid
+        fields = report.spec.to_fields() if report.spec else self._spec_fields()
+        if report.spec and fields.get("source_location_type") == "OBS_SOURCE":
+            fields.pop("source_location_type")  # the default
+        return sdk_code(fields, self._session, self.publish, order)
 
     def _write_config_clicked(self) -> None:
         try:

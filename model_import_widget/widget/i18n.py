@@ -17,7 +17,7 @@ FIELDS_ZH: dict[str, tuple[str, str]] = {
     "model_type": ("模型类型", "引擎：TensorFlow、MXNet、Caffe、Spark_MLlib、Scikit_Learn、XGBoost、MindSpore、Image 或 PyTorch。"),
     "model_algorithm": ("算法", "模型用途，例如 image_classification、object_detection、predict_analysis。"),
     "description": ("描述", "最多 100 个字符，不能包含 !<>=&'\"。"),
-    "source_location_type": ("来源类型", "OBS_SOURCE 表示 OBS 目录，LOCAL_SOURCE 表示本机目录。"),
+    "source_location_type": ("位置类型", "OBS_SOURCE 表示 OBS 目录，LOCAL_SOURCE 表示本机目录。"),
     "source_location": ("模型位置", "包含 model/ 的目录：OBS 上的 obs://bucket/dir/ 或 /bucket/dir/，或本机路径。"),
     "execution_code": ("推理代码", "source 位置 model/ 下的 customize_service.py 路径，通常留空。"),
     "source_job_id": ("训练作业 ID", "生成该模型的训练作业，用于追溯。"),
@@ -27,6 +27,7 @@ FIELDS_ZH: dict[str, tuple[str, str]] = {
     "input_params": ("输入参数", "推理接口的输入；config.json 中已有 apis 时留空。"),
     "output_params": ("输出参数", "推理接口的输出；config.json 中已有 apis 时留空。"),
     "dependencies": ("依赖包", "模型需要的 pip 包。"),
+    "packages": ("依赖包", "要安装的包，至少一个。"),
     "installer": ("安装方式", "仅支持 pip。"),
     "apis": ("APIs", "config.json 格式的推理接口（JSON）。"),
     "publish": ("发布", "导入后等待模型发布完成。"),
@@ -62,6 +63,26 @@ MESSAGES_ZH: dict[tuple[str, str], str] = {
     ("package_name", "required"): "包名必填，例如 numpy",
     ("package_version", "pattern"): "版本须为 pip 版本号，例如 1.15.0",
 }
+
+# (field, error type) -> message, for the rules between fields (their types are the rule table's own)
+CROSS_ZH: dict[tuple[str, str], str] = {
+    ("max", "min_above_max"): "最大值不能小于最小值",
+    ("min", "bound_not_numeric"): "最小值只适用于 number 和 integer 类型",
+    ("max", "bound_not_numeric"): "最大值只适用于 number 和 integer 类型",
+    ("restraint", "restraint_required"): "填写版本后须选择约束：EXACT、ATLEAST 或 ATMOST",
+    ("restraint", "restraint_without_version"): "只有填写版本时才能设置约束",
+    ("source_location", "obs_path"): "OBS 路径须形如 obs://bucket/dir/ 或 /bucket/dir/",
+    ("source_location", "local_path"): "本机目录不存在或不是目录：请给出包含 model/ 的目录",
+    ("execution_code", "execution_code_location"): "推理代码须位于模型位置的 model/ 目录下",
+    ("apis", "apis_json"): "apis 不是有效的 JSON",
+    ("apis", "apis_count"): "除 Image 外的模型只能有一个 API",
+}
+
+# pydantic's and the rule table's error types -> the JSON-schema keyword whose message applies
+_KEYWORD_OF_TYPE = {"missing": "required", "string_pattern_mismatch": "pattern", "string_too_long": "maxLength",
+                    "string_too_short": "minLength", "enum": "enum", "literal_error": "enum",
+                    "model_name_invalid": "pattern", "model_algorithm_invalid": "pattern", "description_invalid": "pattern",
+                    "package_name_invalid": "pattern", "model_type_invalid": "enum"}
 
 UI_ZH: dict[str, str] = {
     "Basics": "基本信息", "Source": "模型来源", "Interface": "接口", "Dependencies": "依赖", "Advanced": "高级",
@@ -105,3 +126,16 @@ def field_words(field: str, english_label: str, english_tooltip: str, language: 
 
 def rule_message(field: str, keyword: str, english: str, language: str) -> str:
     return MESSAGES_ZH.get((field, keyword), english) if language == "zh" else english
+
+
+def error_message(error: dict, language: str) -> str:
+    """An error of `spec.validate` in `language`: the catalog's words plus what was typed; English when not in it."""
+    if language != "zh":
+        return error["message"]
+    field = error["field"].split(".")[-1].split("[")[0]
+    kind = error["type"]
+    message = CROSS_ZH.get((field, kind)) or MESSAGES_ZH.get((field, _KEYWORD_OF_TYPE.get(kind, "")))
+    if not message:
+        return error["message"]
+    _, got, typed = error["message"].partition(" — got ")
+    return f"{message}（当前：{typed}）" if got else message
