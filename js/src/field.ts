@@ -65,23 +65,30 @@ export function fillSelect(select: HTMLSelectElement, options: string[], value: 
   }
 }
 
+/** Defaults every field and table model shares (the Python side's `_Common` traits). */
+export function commonDefaults(modelName: string, viewName: string): Record<string, unknown> {
+  return {
+    _model_name: modelName,
+    _model_module: MODULE_NAME,
+    _model_module_version: MODULE_VERSION,
+    _view_name: viewName,
+    _view_module: MODULE_NAME,
+    _view_module_version: MODULE_VERSION,
+    field: '',
+    label: '',
+    tooltip: '',
+    disabled: false,
+    schema: {},
+    error: '',
+    warning: ''
+  };
+}
+
 export class FieldModel extends DOMWidgetModel {
   defaults(): Record<string, unknown> {
     return {
       ...super.defaults(),
-      _model_name: 'FieldModel',
-      _model_module: MODULE_NAME,
-      _model_module_version: MODULE_VERSION,
-      _view_name: 'FieldView',
-      _view_module: MODULE_NAME,
-      _view_module_version: MODULE_VERSION,
-      field: '',
-      label: '',
-      tooltip: '',
-      disabled: false,
-      schema: {},
-      error: '',
-      warning: '',
+      ...commonDefaults('FieldModel', 'FieldView'),
       value: '',
       kind: 'text',
       options: [],

@@ -6,9 +6,8 @@
 import { DOMWidgetModel, DOMWidgetView } from '@jupyter-widgets/base';
 
 import { checkValue, ISchema } from './check';
-import { fillSelect, pickMessage, showMessage } from './field';
+import { commonDefaults, fillSelect, pickMessage, showMessage } from './field';
 import { EditTracker, uniqueId } from './sync';
-import { MODULE_NAME, MODULE_VERSION } from './version';
 
 /** One column as the kernel describes it. */
 export interface IColumn {
@@ -29,19 +28,7 @@ export class TableModel extends DOMWidgetModel {
   defaults(): Record<string, unknown> {
     return {
       ...super.defaults(),
-      _model_name: 'TableModel',
-      _model_module: MODULE_NAME,
-      _model_module_version: MODULE_VERSION,
-      _view_name: 'TableView',
-      _view_module: MODULE_NAME,
-      _view_module_version: MODULE_VERSION,
-      field: '',
-      label: '',
-      tooltip: '',
-      disabled: false,
-      schema: {},
-      error: '',
-      warning: '',
+      ...commonDefaults('TableModel', 'TableView'),
       value: [],
       columns: [],
       errors: {},
