@@ -576,7 +576,7 @@ def test_packages_over_the_size_limit_are_refused_up_front(registry, tmp_path, m
     source = make_package(tmp_path / "p", files={"weights.pth": b"w" * 5000})
     with pytest.raises(ServiceError) as caught:
         registry.create_model(fields(source))
-    assert caught.value.error_code == "ModelArts.3044"
+    assert (caught.value.status, caught.value.error_code) == (500, "ModelArts.3044")  # as the service answers
     assert caught.value.error_msg == f"Model file ({source}) is larger than 4.1 KB and cannot be imported."
     assert_nothing_registered(registry)
 

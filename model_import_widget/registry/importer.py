@@ -184,7 +184,7 @@ def walk(folder: Path, shown_as: str) -> SourceTree:
                 files.append(SourceFile(rel, path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev))
                 total += st.st_size
                 if total > MAX_PACKAGE_BYTES:
-                    raise ServiceError(400, "ModelArts.3044", f"Model file ({shown_as}) is larger than "
+                    raise ServiceError(500, "ModelArts.3044", f"Model file ({shown_as}) is larger than "
                                                               f"{_limit_text(MAX_PACKAGE_BYTES)} and cannot be imported.")
             else:
                 raise refuse(f"{rel} is not a regular file (a pipe, socket or device); remove it from the folder.")
