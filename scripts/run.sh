@@ -13,4 +13,5 @@ if [ "${1:-}" = "--headless" ]; then
 fi
 root_flag=()
 [ "$(id -u)" = 0 ] && root_flag=(--allow-root)
-exec .venv/bin/jupyter lab "${root_flag[@]}" --ip=127.0.0.1 --notebook-dir=. notebooks/01_quickstart.ipynb "$@"
+exec .venv/bin/jupyter lab "${root_flag[@]}" --ip=127.0.0.1 --ServerApp.root_dir=. \
+  --LabApp.default_url=/lab/tree/notebooks/01_quickstart.ipynb "$@"
