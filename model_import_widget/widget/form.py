@@ -873,6 +873,9 @@ class ModelImportForm(HasTraits):
             bundle["text/plain"] = self.summary_text()
         return bundle
 
+    def __repr__(self) -> str:
+        return f"<ModelImportForm {self.summary_text()}>"
+
     def summary_text(self) -> str:
         """One paragraph for people: what this form imports and how it ended."""
         data = self._spec_fields()
