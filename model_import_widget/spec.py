@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import functools
 import enum
 import json
 import os
 import re
 import secrets
+import warnings as _warnings
 from typing import Annotated, Any, Callable, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
@@ -167,17 +169,22 @@ class Param(BaseModel):
     """Type
     A JSON-schema type: string, object, array, boolean, number or integer (file for multipart uploads)."""
 
-    min: Annotated[Optional[float], _rule(msg_type="min must be a number")] = None
+    min: Annotated[Optional[float], _rule(allow_inf_nan=False, msg_type="min must be a number")] = None
     """Minimum
     Smallest allowed value; only for number and integer parameters."""
 
-    max: Annotated[Optional[float], _rule(msg_type="max must be a number")] = None
+    max: Annotated[Optional[float], _rule(allow_inf_nan=False, msg_type="max must be a number")] = None
     """Maximum
     Largest allowed value; only for number and integer parameters, and not below the minimum."""
 
     param_desc: Annotated[Optional[str], _rule(max_length=100, msg_maxLength="description must be at most 100 characters")] = None
     """Description
     What the parameter means, at most 100 characters."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _whole_param(cls, data: Any, handler: Callable[[Any], "Param"], info: ValidationInfo) -> "Param":
+        return _check_item(cls, data, handler, info, _normalise_param, _param_errors)
 
 
 class Package(BaseModel):
@@ -199,6 +206,11 @@ class Package(BaseModel):
     restraint: Annotated[Optional[Restraint], _rule(msg_enum="restraint must be EXACT, ATLEAST or ATMOST")] = None
     """Restraint
     EXACT (this version), ATLEAST (this or newer) or ATMOST (this or older); needed once a version is given."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _whole_package(cls, data: Any, handler: Callable[[Any], "Package"], info: ValidationInfo) -> "Package":
+        return _check_item(cls, data, handler, info, lambda row, where, notes: _normalise_package(row), _package_errors)
 
 
 class Dependency(BaseModel):
@@ -360,8 +372,7 @@ class ModelSpec(BaseModel):
             result = handler(data)
         except ValidationError as exc:
             result = None
-            errors[:0] = [InitErrorDetails(type=PydanticCustomError(e["type"], e["msg"], e.get("ctx")), loc=e["loc"],
-                                           input=e.get("input")) for e in exc.errors(include_url=False)]
+            errors[:0] = [_keep(e) for e in exc.errors(include_url=False)]
         if isinstance(data, dict):
             errors.extend(_cross_field_errors(data, warnings if isinstance(warnings, list) else []))
         if errors:
@@ -420,6 +431,12 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _copied_list(value: Any) -> Any:
+    """A list the normaliser may change without touching the caller's (None -> [])."""
+    value = [] if value is None else _as_list(value)
+    return list(value) if isinstance(value, list) else value
+
+
 def _as_list(value: Any) -> Any:
     if isinstance(value, (dict, BaseModel)):
         return [value]
@@ -443,12 +460,12 @@ def _normalise(data: dict[str, Any], warnings: list[dict[str, Any]], errors: lis
         data["source_location"] = os.fspath(data["source_location"])
     for group in ("input_params", "output_params"):
         if group in data:
-            data[group] = rows = _as_list(data[group]) if data[group] is not None else []
+            data[group] = rows = _copied_list(data[group])
             for index, row in enumerate(rows if isinstance(rows, list) else ()):
                 if isinstance(row, dict):
                     rows[index] = _normalise_param(row, f"{group}[{index}]", warnings)
     if "dependencies" in data:
-        data["dependencies"] = deps = _as_list(data["dependencies"]) if data["dependencies"] is not None else []
+        data["dependencies"] = deps = _copied_list(data["dependencies"])
         for index, dep in enumerate(deps if isinstance(deps, list) else ()):
             if isinstance(dep, dict) and "packages" in dep:
                 packages = _as_list(dep["packages"])
@@ -470,7 +487,7 @@ def _normalise_param(row: dict[str, Any], where: str, warnings: list[dict[str, A
     row = {key: value for key, value in row.items() if key not in blanks}
     if alias:
         row["param_type"] = PARAM_TYPE_ALIASES[raw.strip()]
-        warnings.append({"field": f"{where}.param_type",
+        warnings.append({"field": f"{where}.param_type" if where else "param_type",
                          "message": f"parameter type {raw.strip()!r} was read as {row['param_type']!r} (the JSON-schema name)"})
     return row
 
@@ -520,23 +537,46 @@ def _normalise_apis(apis: Any, warnings: list[dict[str, Any]], errors: list[Init
     return fixed
 
 
+def _keep(err: dict[str, Any]) -> InitErrorDetails:
+    """A pydantic error as-is, to be raised again together with others."""
+    return InitErrorDetails(type=PydanticCustomError(err["type"], err["msg"], err.get("ctx")), loc=err["loc"],
+                            input=err.get("input"))
+
+
+def _check_item(cls: type[BaseModel], data: Any, handler: Callable[[Any], Any], info: ValidationInfo,
+                normalise: Callable[..., dict], cross: Callable[[Any, tuple], list]) -> Any:
+    """A Param's or Package's whole check: aliases, its fields in the rule table's words, the rules between them.
+
+    Inside a ModelSpec check the spec has normalised (and warned about) the row already; built directly, as
+    `Params(param_type="int", ...)`, the normalisation warns here with `warnings.warn`.
+    """
+    if isinstance(data, dict):
+        notes: list[dict[str, Any]] = []
+        data = normalise(data, "", notes)
+        if not isinstance(info.context, dict):
+            for note in notes:
+                _warnings.warn(note["message"], UserWarning, stacklevel=6)
+    errors: list[InitErrorDetails] = []
+    try:
+        result = handler(data)
+    except ValidationError as exc:
+        result = None
+        for err in exc.errors(include_url=False):
+            kind, message = _describe(err, cls)
+            errors.append(InitErrorDetails(type=PydanticCustomError(kind, message), loc=err["loc"], input=err.get("input")))
+    errors.extend(cross(data, ()))
+    if errors:
+        raise ValidationError.from_exception_data(cls.__name__, errors)
+    return result
+
+
 # --------------------------------------------------------------------------------------------------
 # Cross-field rules: checked on the (normalised) input, so they show while other fields are still wrong
 # --------------------------------------------------------------------------------------------------
 
 
 def _cross_field_errors(data: dict[str, Any], warnings: list[dict[str, Any]]) -> list[InitErrorDetails]:
-    errors: list[InitErrorDetails] = []
-    for group in ("input_params", "output_params"):
-        rows = data.get(group)
-        for index, row in enumerate(rows if isinstance(rows, list) else ()):
-            errors.extend(_param_errors(row, (group, index)))
-    deps = data.get("dependencies")
-    for d_index, dep in enumerate(deps if isinstance(deps, list) else ()):
-        packages = dep.get("packages") if isinstance(dep, dict) else getattr(dep, "packages", None)
-        for p_index, package in enumerate(packages if isinstance(packages, list) else ()):
-            errors.extend(_package_errors(package, ("dependencies", d_index, "packages", p_index)))
-    errors.extend(_location_errors(data))
+    errors = _location_errors(data, warnings)  # params and packages check their own (Param/Package validators)
     model_type = canonical_model_type(data.get("model_type"))
     apis = data.get("apis")
     if isinstance(apis, list) and model_type and model_type != "Image":
@@ -561,13 +601,14 @@ def _cross_field_errors(data: dict[str, Any], warnings: list[dict[str, Any]]) ->
 
 def _param_errors(row: Any, loc: tuple) -> list[InitErrorDetails]:
     get = row.get if isinstance(row, dict) else (lambda key: getattr(row, key, None))
-    low, high = get("min"), get("max")
-    if low is None and high is None:
+    raw_low, raw_high = get("min"), get("max")
+    if raw_low is None and raw_high is None:
         return []  # the common case
-    low, high = _number(low), _number(high)
+    errors = [_error(loc + (key,), "bound_not_a_number", f"{key} must be a number — got {raw!r}", raw)
+              for key, raw in (("min", raw_low), ("max", raw_high)) if isinstance(raw, bool)]
+    low, high = _number(raw_low), _number(raw_high)
     raw_type = get("param_type")
     ptype = raw_type.value if isinstance(raw_type, ParamType) else raw_type if isinstance(raw_type, str) else None
-    errors = []
     if ptype in ParamType.__members__ and ptype not in ("number", "integer"):
         for key, bound in (("min", low), ("max", high)):
             if bound is not None:
@@ -590,7 +631,7 @@ def _package_errors(package: Any, loc: tuple) -> list[InitErrorDetails]:
                    "restraint applies only with a version: type a version or clear the restraint", restraint)]
 
 
-def _location_errors(data: dict[str, Any]) -> list[InitErrorDetails]:
+def _location_errors(data: dict[str, Any], warnings: list[dict[str, Any]]) -> list[InitErrorDetails]:
     location = data.get("source_location")
     if not isinstance(location, str) or not location.strip():
         return []
@@ -605,6 +646,9 @@ def _location_errors(data: dict[str, Any]) -> list[InitErrorDetails]:
         errors.append(_error(("source_location",), "obs_path",
                              "OBS path must look like obs://bucket/dir/ or /bucket/dir/ (bucket: 3–63 lower-case letters, "
                              f"digits, . or -){hint} — got {_shown(location)}", location))
+    elif location_type == "OBS_SOURCE" and not location.startswith("obs://") and os.path.isdir(location):
+        warnings.append({"field": "source_location", "message": f"{location} is a folder on this machine, but the location "
+                         "type is OBS_SOURCE (read as bucket/dir on OBS); for this folder set source_location_type to LOCAL_SOURCE"})
     elif location_type == "LOCAL_SOURCE" and not os.path.isdir(os.path.expanduser(location)):
         problem = "is a file, not a folder" if os.path.exists(os.path.expanduser(location)) else "does not exist"
         errors.append(_error(("source_location",), "local_path",
@@ -799,8 +843,12 @@ def _inner_models(annotation: Any) -> list[type[BaseModel]]:
 # pydantic error type -> the JSON-schema keyword whose message applies
 _KEYWORD_OF = {"missing": "required", "string_too_long": "maxLength", "string_too_short": "minLength",
                "too_short": "minItems", "string_pattern_mismatch": "pattern", "enum": "enum", "literal_error": "enum",
-               "float_parsing": "type", "float_type": "type", "dict_type": "type"}
-_RULE_MESSAGES = _collect_messages(ModelSpec)
+               "float_parsing": "type", "float_type": "type", "finite_number": "type", "dict_type": "type"}
+
+
+@functools.lru_cache(maxsize=None)
+def _messages_of(model: type[BaseModel]) -> dict[tuple, dict]:
+    return _collect_messages(model)
 
 
 def _field_path(loc: tuple) -> str:
@@ -810,15 +858,15 @@ def _field_path(loc: tuple) -> str:
     return path
 
 
-def _describe(err: dict[str, Any]) -> tuple[str, str]:
-    """(type, message) for one pydantic error, in the words of the rule it broke."""
+def _describe(err: dict[str, Any], model: type[BaseModel] | None = None) -> tuple[str, str]:
+    """(type, message) for one pydantic error of `model` (default ModelSpec), in the words of the rule it broke."""
     kind, value = err["type"], err.get("input")
     names = tuple(part for part in err["loc"] if isinstance(part, str))
     field = names[-1] if names else ""
     if kind in ("string_pattern_mismatch", "enum", "literal_error") and isinstance(value, str) and field in _EXPLAIN:
         explained_type, message = _EXPLAIN[field](value)
         return explained_type or kind, message
-    messages = _RULE_MESSAGES.get(names, {})
+    messages = _messages_of(model or ModelSpec).get(names, {})
     rule = messages.get(_KEYWORD_OF.get(kind, "")) or (messages.get("const") if kind == "literal_error" else None)
     if rule:
         return kind, rule if kind == "missing" or _blank(value) else f"{rule} — got {_shown(value)}"

@@ -293,16 +293,40 @@ def test_params_object_and_dict_mix():
     assert [p.param_name for p in report.spec.input_params] == ["a", "images"]
 
 
-def test_params_class_checks_its_fields_and_the_spec_checks_between_them():
-    with pytest.raises(ValueError, match="param_name"):
-        spec.Params(url="/", param_name="x" * 65, param_type="number")
-    loose = spec.Params(url="/", param_name="a", param_type="number", min=2, max=1)  # min > max: a rule between fields
-    errors = spec.validate({**BASE, "input_params": [loose]})
-    assert errors == [{"field": "input_params[0].max", "type": "min_above_max",
-                       "message": "max must not be below min — got min 2, max 1"}]
-    package = spec.Packages(package_name="numpy", package_version="1.0")
-    errors = spec.validate({**BASE, "dependencies": [spec.Dependencies(packages=[package])]})
-    assert [e["field"] for e in errors] == ["dependencies[0].packages[0].restraint"]
+def test_seed_objects_check_themselves_in_the_rule_tables_words():
+    with pytest.raises(ValueError) as info:
+        spec.Params(url="/", param_name="x" * 65, param_type="number", min=2, max=1)
+    text = str(info.value)
+    assert "parameter name must be at most 64 characters" in text and "max must not be below min — got min 2, max 1" in text
+    with pytest.warns(UserWarning, match="'int' was read as 'integer'"):
+        normalised = spec.Params(url="/", param_name="n", param_type="int", min=0)
+    assert normalised.param_type is spec.ParamType.integer
+    with pytest.raises(ValueError, match="package name 'numpy', version '1.0', restraint EXACT"):
+        spec.Packages(package_name="numpy==1.0")
+    with pytest.raises(ValueError, match="restraint is required once a version is given"):
+        spec.Packages(package_name="numpy", package_version="1.0")
+    with pytest.raises(ValueError, match="min must be a number"):
+        spec.Params(param_name="x", param_type="number", min="a")
+
+
+def test_bounds_must_be_finite_numbers():
+    for bad in (True, "nan", float("inf"), "1e400"):
+        errors = errors_of(input_params=[param(min=bad)])
+        assert "min must be a number" in errors["input_params[0].min"]["message"], bad
+
+
+def test_checking_does_not_change_the_callers_data():
+    rows = [param(param_type="int")]
+    packages = [{"package_name": "x", "package_version": 1.5, "restraint": "EXACT"}]
+    data = {**BASE, "input_params": rows, "dependencies": [{"installer": "pip", "packages": packages}]}
+    assert spec.check(data).ok
+    assert rows[0]["param_type"] == "int" and packages[0]["package_version"] == 1.5
+
+
+def test_an_obs_path_that_is_a_local_folder_gets_a_hint(tmp_path):
+    report = spec.check({**BASE, "source_location": str(tmp_path)})
+    assert report.ok  # /tmp/... is also a valid /bucket/dir/ form
+    assert "set source_location_type to LOCAL_SOURCE" in report.warnings[0]["message"]
 
 
 # ---- dependencies and packages ----------------------------------------------------------------------
