@@ -147,3 +147,17 @@ def test_cloud_session_says_the_backend_is_not_available_yet(caplog):
         Model(session, model_version="1.0.0", source_location="/bucket/dir/", model_type="PyTorch")
     assert "Session(backend='embedded')" in str(info.value)
     assert_no_secret(str(info.value), caplog.text)
+
+
+def test_profile_secrets_with_percent_signs_and_broken_files_never_show(tmp_path):
+    profile = tmp_path / "home" / ".huaweicloud" / "credentials"
+    profile.parent.mkdir()
+    profile.write_text(f"[basic]\nak = PERCENTAK00001234\nsk = 50%{SECRET_KEY}%(x\n")
+    session = Session()
+    assert session._credentials.secret_key == f"50%{SECRET_KEY}%(x"  # read as written
+    assert_no_secret(session.describe(), repr(session))
+    profile.write_text(f"[basic]\nak = A\n  sk continuation {SECRET_KEY}\nno section line = {SECRET_KEY}\n[basic]\n")
+    with pytest.raises(CredentialsError) as info:
+        Session()
+    assert "cannot read the credentials file" in str(info.value)
+    assert_no_secret(str(info.value))

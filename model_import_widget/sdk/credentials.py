@@ -133,24 +133,27 @@ def from_profile(environ: Mapping[str, str] = os.environ) -> Optional[Credential
     path = profile_path(environ)
     if not path.is_file():
         return None
-    parser = configparser.ConfigParser()
+    parser = configparser.ConfigParser(interpolation=None)  # a secret may contain %: read it as written
     try:
         parser.read(path, encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError) as exc:
+        section = next((parser[name] for name in ("basic", "global") if parser.has_section(name)), None)
+        values = {key: (section.get(key, "") or "").strip() for key in ("ak", "sk", "security_token", "project_id", "region")} \
+            if section is not None else None
+    except (configparser.Error, UnicodeDecodeError, ValueError) as exc:
+        # the parser's own message can quote a line of the file, secrets included: say only what kind of problem
         raise CredentialsError(f"cannot read the credentials file {path}: {type(exc).__name__} "
                                "(it must be an INI file with a [basic] section holding ak and sk)") from None
-    section = next((parser[name] for name in ("basic", "global") if parser.has_section(name)), None)
-    if section is None:
+    if values is None:
         return None
-    ak, sk = section.get("ak", "").strip(), section.get("sk", "").strip()
+    ak, sk = values["ak"], values["sk"]
     if not ak and not sk:
         return None
     if not (ak and sk):
         raise CredentialsError(f"the credentials file {path} has {'ak' if ak else 'sk'} but not {'sk' if ak else 'ak'} "
                                f"in [{section.name}]: add the missing key")
-    return Credentials("profile", "aksk", access_key=ak, project_id=section.get("project_id") or None,
-                       region_name=section.get("region") or environ.get(ENV_REGION) or None, origin=str(path),
-                       _secret_key=sk, _security_token=section.get("security_token") or None)
+    return Credentials("profile", "aksk", access_key=ak, project_id=values["project_id"] or None,
+                       region_name=values["region"] or environ.get(ENV_REGION) or None, origin=str(path),
+                       _secret_key=sk, _security_token=values["security_token"] or None)
 
 
 def in_modelarts_notebook(environ: Mapping[str, str] = os.environ) -> bool:
