@@ -103,9 +103,19 @@ _UNIFIED_RUNTIME = re.compile(r"^(?P<engine>[a-z]+)_[0-9]+(\.[0-9]+)*-(cpu|cuda_
                               r"-[a-z]+_[0-9.]+-(x86_64|aarch64)(-[a-z0-9]+)?$")
 
 
+# Unified images the service documents (spec §5.4); any name of that pattern for the engine is accepted too
+_UNIFIED_EXAMPLES: dict[str, tuple[str, ...]] = {
+    "TensorFlow": ("tensorflow_2.1.0-cuda_10.1-py_3.7-ubuntu_18.04-x86_64", "tensorflow_2.6.0-cuda_11.2-py_3.7-ubuntu_18.04-x86_64",
+                   "tensorflow_1.15.5-cuda_11.4-py_3.8-ubuntu_20.04-x86_64", "tensorflow_1.15.0-cann_6.3.0-py_3.7-euler_2.8.3-aarch64"),
+    "PyTorch": ("pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64", "pytorch_1.8.2-cuda_11.1-py_3.7-ubuntu_18.04-x86_64",
+                "pytorch_1.11.0-cann_6.3.0-py_3.7-euler_2.8.3-aarch64", "pytorch_1.11.0-cann_7.0.1-py_3.9-euler_2.10.7-aarch64-snt9b"),
+    "MindSpore": ("mindspore_2.0.0-cann_6.3.0-py_3.7-euler_2.8.3-aarch64", "mindspore_1.7.0-cuda_10.1-py_3.7-ubuntu_18.04-x86_64"),
+}
+
+
 def known_runtimes(model_type: str) -> list[str]:
-    """The runtime names this tool knows for an engine (a region's list may have more)."""
-    return list(_LEGACY_RUNTIMES.get(model_type, ()))
+    """The runtime names this tool knows for an engine: the documented ones (a region's list may have more)."""
+    return list(_LEGACY_RUNTIMES.get(model_type, ())) + list(_UNIFIED_EXAMPLES.get(model_type, ()))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -593,7 +603,7 @@ def _cross_field_errors(data: dict[str, Any], warnings: list[dict[str, Any]]) ->
         if model_type == "Image":
             warnings.append({"field": "runtime", "message": "Image models bring their own environment; the runtime is ignored"})
         elif not _runtime_known(model_type, runtime.strip()):
-            known = ", ".join(known_runtimes(model_type)) or f"unified images such as {_UNIFIED_ENGINE.get(model_type, 'engine')}_<version>-cpu-py_3.7-ubuntu_18.04-x86_64"
+            known = ", ".join(known_runtimes(model_type)[:4]) + (", …" if len(known_runtimes(model_type)) > 4 else "") or "none"
             warnings.append({"field": "runtime", "message": f"runtime {runtime.strip()!r} is not one this tool knows for {model_type} "
                                                             f"(known: {known}); the service checks it against the runtimes of your region"})
     return errors

@@ -223,7 +223,14 @@ def test_prefill_shows_lint_beside_the_field(session, tmp_path):
     (folder / "model").mkdir(parents=True)
     (folder / "model" / "config.json").write_text('{"model_type": "PyTorch", // a comment\n "model_algorithm": "x"}')
     form = ModelImportForm.from_folder(folder, session)
-    assert "customize_service.py" in form.fields["source_location"].warning
+    assert "customize_service.py" in form.fields["source_location"].error  # the import would fail: it blocks
+    assert form._submit_button.disabled
+    (folder / "model" / "customize_service.py").write_text("class Service:\n    pass\n")
+    (folder / "model" / "my weights.pth").write_bytes(b"w")
+    form.prefill_from_folder(folder)
+    form._recheck()
+    assert form.fields["source_location"].error == ""
+    assert "space" in form.fields["source_location"].warning  # lint that does not block shows as a warning
 
 
 def test_prefill_never_overwrites_what_the_user_typed_without_asking(session, tmp_path):
@@ -319,8 +326,8 @@ def test_cancel_mid_copy_leaves_nothing_registered(session, tmp_path):
 
 def test_failed_import_raises_after_the_form_shows_it(session, tmp_path):
     folder = make_package(tmp_path / "pkg")
-    (folder / "model" / "customize_service.py").unlink()
     form = valid_form(session, folder, model_type="PyTorch")
+    (folder / "model" / "customize_service.py").unlink()  # the folder changed after it was chosen
     with pytest.raises(ImportFailedError):
         form.submit()
     assert form.status == "failed"
@@ -438,3 +445,103 @@ def test_language_toggle_and_config_button(session, tmp_path):
     form._config_button.click()
     assert "Wrote" in form._status_html.value
     assert (tmp_path / "pkg" / "model" / "config.json").read_text().count('"model_type": "PyTorch"') == 1
+
+
+# ---- what a demanding user would try -------------------------------------------------------------
+
+
+def test_typing_a_path_does_not_walk_the_folders_on_the_way(session, tmp_path, monkeypatch):
+    folder = make_package(tmp_path / "pkg", corpus(3))
+    inspected = []
+    original = ModelImportForm.prefill_from_folder
+    monkeypatch.setattr(ModelImportForm, "prefill_from_folder", lambda self, f: inspected.append(str(f)) or original(self, f))
+    form = ModelImportForm(session)
+    form.fields["source_location_type"].value = "LOCAL_SOURCE"
+    typed = str(folder)
+    for end in range(1, len(typed) + 1):
+        form.fields["source_location"].value = typed[:end]
+    assert inspected == [typed]  # only the model package itself, once
+    assert form.fields["model_type"].value == "PyTorch"
+
+
+def test_write_config_keeps_what_the_form_does_not_edit(session, tmp_path):
+    folder = make_package(tmp_path / "pkg", {"model_type": "PyTorch", "model_algorithm": "a",
+                                             "metrics": {"accuracy": 0.9}, "health": {"url": "/health"}})
+    form = ModelImportForm.from_folder(folder, session)
+    form.fields["model_algorithm"].value = "image_classification"
+    form.write_config()
+    written = json.loads((folder / "model" / "config.json").read_text())
+    assert written["metrics"] == {"accuracy": 0.9} and written["health"]["url"] == "/health"
+    assert written["model_algorithm"] == "image_classification"
+    assert json.loads((folder / "model" / "config.json.bak").read_text())["model_algorithm"] == "a"
+
+
+def test_cloud_session_says_clearly_that_it_cannot_import_yet(monkeypatch):
+    monkeypatch.delenv("MODEL_IMPORT_WIDGET_BACKEND")
+    session = Session(access_key="AKFORMTEST", secret_key="not-shown-anywhere-123", region_name="cn-north-4")
+    form = ModelImportForm(session)
+    assert "not available in this version" in form._badge.value
+    form.set_values({"model_version": "1.0.0", "source_location": "/bucket/dir/", "model_type": "PyTorch"})
+    form._submit_button.click()
+    form._confirm_box.children[1].click()  # Confirm import
+    assert "Session(backend='embedded')" in html.unescape(form._summary.value)
+    assert "Ready to import" not in form._summary.value
+
+
+def test_status_is_copying_until_the_files_are_in(session, tmp_path, monkeypatch):
+    form = valid_form(session, make_package(tmp_path / "pkg", extra_files=150), model_type="PyTorch")
+    seen = []
+    form.observe(lambda change: seen.append(change["new"]), "status")
+    form.submit()
+    assert seen == ["copying", "publishing", "published"] or seen == ["copying", "published"]
+
+
+def test_stock_table_messages_follow_edits(session, tmp_path):
+    form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
+    stock = ModelImportForm(session, frontend="stock")
+    stock.set_values({**form.value, "input_params": [{"url": "/", "param_name": "", "param_type": "number"}]})
+    table = stock.fields["input_params"]
+    name_cell = table.children[2].children[0].children[1]
+    message = table.children[2].children[1]
+    assert "parameter name is required" in message.value
+    name_cell.value = "x"
+    assert message.value == ""
+    assert table.children[2].children[0].children[1] is name_cell  # the cell being typed in stays
+
+
+def test_a_new_untouched_form_does_not_overwrite_the_draft(session):
+    form = ModelImportForm(session)
+    form.fields["model_name"].value = "keep_me"
+    form.save_draft()
+    ModelImportForm(session).save_draft()  # untouched
+    assert ModelImportForm.restore(session).fields["model_name"].value == "keep_me"
+
+
+def test_after_a_duplicate_the_summary_says_so(session, tmp_path):
+    valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch").submit()
+    again = valid_form(session, make_package(tmp_path / "pkg2"), model_type="PyTorch")
+    again._submit_button.click()
+    assert "exists already" in again._summary.value and again._submit_button.disabled
+
+
+def test_environment_is_the_runtime_field(session):
+    form = ModelImportForm(session, environment="python3.6")
+    assert form.fields["environment"] is form.fields["runtime"]
+    assert form.fields["runtime"].value == "python3.6"
+    with pytest.raises(KeyError, match="the fields are"):
+        form.fields["modle_name"]
+
+
+def test_runtimes_offered_for_every_engine(session):
+    form = ModelImportForm(session, model_type="MindSpore")
+    assert "mindspore_2.0.0-cann_6.3.0-py_3.7-euler_2.8.3-aarch64" in form.fields["runtime"].options
+
+
+def test_model_list_asks_before_deleting(session, tmp_path):
+    valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch").submit()
+    browser = ModelList(session)
+    delete = browser._table.children[1].children[-1]
+    delete.click()
+    assert browser.total_count == 1 and delete.description == "Sure?"
+    delete.click()
+    assert browser.total_count == 0

@@ -57,6 +57,7 @@ class Model:
         progress: Optional[Callable[[Progress], None]] = None,
         cancel: Optional[threading.Event] = None,
         timeout: Optional[float] = None,
+        _quiet: bool = False,
     ):
         self.session = session
         self.warnings: list[dict[str, Any]] = []
@@ -76,7 +77,7 @@ class Model:
         if report.errors:
             raise SpecValidationError(report.errors)
         self.warnings = report.warnings
-        for item in report.warnings:
+        for item in report.warnings if not _quiet else ():  # the form shows them at their fields instead
             warnings.warn(f"{item['field']}: {item['message']}", UserWarning, stacklevel=2)
         self.model_id = self.session.client.create_model(report.spec.to_fields(), progress=progress, cancel=cancel)
         self._info = None

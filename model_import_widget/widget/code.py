@@ -20,6 +20,8 @@ def sdk_code(fields: dict[str, Any], session: Any, publish: bool, order: list[st
             pass  # kept as typed; the rule table reports it
     if session.backend == "embedded":
         session_line = f"session = Session(backend=\"embedded\", home={str(session.home)!r})"
+    elif session.credential_source == "explicit":
+        session_line = "session = Session()  # pass the credentials you used: access_key=..., secret_key=... (never written here)"
     else:
         session_line = f"session = Session()  # {session.credential_source} credentials, found the same way"
     lines = ["from model_import_widget.sdk.session import Session",

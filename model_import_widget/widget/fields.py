@@ -148,15 +148,20 @@ class StockTable(TableTraits, VBox):
         super().__init__(**kwargs)
         self._rebuild()
 
-    @observe("value", "columns", "errors", "error", "label", "disabled")
+    @observe("value", "columns", "label", "disabled")
     def _on_change(self, change) -> None:
         if not getattr(self, "_editing", False):
             self._rebuild()
+
+    @observe("errors", "error", "warning")
+    def _on_messages(self, change) -> None:
+        self._show_messages()  # only the messages: rebuilding would take the cell being typed in away
 
     def _rebuild(self) -> None:
         header = HTML(f"<b title='{_html.escape(self.tooltip)}'>{_html.escape(self.label)}</b>")
         rows = [HBox([HTML(f"<b>{_html.escape(c.get('label', c['key']))}</b>", layout=Layout(width="9em"))
                       for c in self.columns])] if self.value else []
+        self._row_messages = []
         for index, row in enumerate(self.value):
             cells = []
             for column in self.columns:
@@ -167,20 +172,29 @@ class StockTable(TableTraits, VBox):
                     control = Dropdown(options=options if current in options else options + [current], value=current,
                                        layout=Layout(width="9em"), disabled=self.disabled)
                 else:
-                    control = Text(value=current, layout=Layout(width="9em"), disabled=self.disabled,
-                                   tooltip=self.errors.get(f"{index}.{key}") or None)
+                    control = Text(value=current, layout=Layout(width="9em"), disabled=self.disabled)
                 control.observe(self._cell_editor(index, key), "value")
                 cells.append(control)
             remove = Button(icon="trash", tooltip=f"Remove row {index + 1}", layout=Layout(width="3em"), disabled=self.disabled)
             remove.on_click(lambda _, i=index: self._remove(i))
-            messages = [f"{c.get('label', c['key'])}: {self.errors[str(index) + '.' + c['key']]}"
-                        for c in self.columns if str(index) + "." + c["key"] in self.errors]
-            if str(index) in self.errors:
-                messages.insert(0, self.errors[str(index)])
-            rows.append(VBox([HBox(cells + [remove]), HTML(_message_html("; ".join(messages), "", ""))]))
+            message = HTML()
+            self._row_messages.append(message)
+            rows.append(VBox([HBox(cells + [remove]), message]))
         add = Button(description=self.add_label, icon="plus", disabled=self.disabled)
         add.on_click(lambda _: self._add())
-        self.children = [header, *rows, add, HTML(_message_html(self.error, self.warning, ""))]
+        self._table_message = HTML()
+        self.children = [header, *rows, add, self._table_message]
+        self._show_messages()
+
+    def _show_messages(self) -> None:
+        if not hasattr(self, "_table_message"):
+            return
+        for index, message in enumerate(self._row_messages):
+            parts = [self.errors[str(index)]] if str(index) in self.errors else []
+            parts += [f"{c.get('label', c['key'])}: {self.errors[str(index) + '.' + c['key']]}"
+                      for c in self.columns if str(index) + "." + c["key"] in self.errors]
+            message.value = _message_html("; ".join(parts), "", "")
+        self._table_message.value = _message_html(self.error, self.warning, "")
 
     def _cell_editor(self, index: int, key: str):
         def edit(change) -> None:

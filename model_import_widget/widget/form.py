@@ -9,6 +9,7 @@ import functools
 import html
 import json
 import os
+import shutil
 import threading
 import time
 import weakref
@@ -20,6 +21,7 @@ from traitlets import Bool, Dict, HasTraits, List, Unicode, observe
 
 from .. import config_file, package, spec
 from ..errors import (
+    BackendUnavailableError,
     DuplicateModelError,
     ImportCancelledError,
     ImportFailedError,
@@ -101,6 +103,19 @@ def next_free_version(version: str, taken: set[str]) -> str:
             return candidate
 
 
+class _Fields(dict):
+    """The form's fields by the SDK's parameter names; `environment` (the seed's name) is the runtime field."""
+
+    def __missing__(self, key: str) -> Any:
+        if key == "environment" and "runtime" in self:
+            return self["runtime"]
+        raise KeyError(f"the form has no field {key!r}; the fields are: {', '.join(self)}")
+
+
+class _NeedsConfirmation(ModelImportError):
+    """Submit was asked for a cloud backend without confirm=True; the form is asking the person."""
+
+
 class ModelImportForm(HasTraits):
     """A form for every field of the seed's Method 2: checked as you type, imported with one click.
 
@@ -121,7 +136,7 @@ class ModelImportForm(HasTraits):
     busy = Bool(False, help="An import is running.")
 
     def __init__(self, session: Any = None, *, frontend: str = "auto", language: Optional[str] = None, **prefill: Any):
-        self.fields: dict[str, Any] = {}
+        self.fields: dict[str, Any] = _Fields()
         super().__init__()
         self.widget = VBox(layout=Layout(width="100%", max_width="64em"))
         self.widget.add_class("mi-form")
@@ -140,10 +155,13 @@ class ModelImportForm(HasTraits):
         self._updating = False
         self._last_error: Optional[BaseException] = None
         self._pending_prefill: dict[str, Any] = {}
-        self._lint: list[str] = []
+        self._lint: list[str] = []  # package lint of the chosen folder, shown beside source_location
+        self._lint_problems: list[str] = []  # lint that would make the import fail: blocks Import like an error
+        self._prefilled_from = ""
         self._draft_timer: Optional[threading.Timer] = None
-        self._draft_file = self._draft_path()
-        self._last_edit = 0.0  # package lint of the chosen folder, shown beside source_location
+        self._draft_file = self._draft_path(session)
+        self._edited = False  # a draft is saved only once someone edits this form
+        self._last_edit = 0.0
         self._schema = _model_schema()
         self._build()
         if prefill:
@@ -289,6 +307,11 @@ class ModelImportForm(HasTraits):
                       "profile": "credentials from a profile file", "notebook": "the notebook's agency"}
             region = session.region_name or "region not set"
             where = f"<b>ModelArts</b> · {html.escape(region)} · {html.escape(source.get(session.credential_source, ''))}"
+            try:
+                session.client
+            except BackendUnavailableError:
+                where += (" · <span class='mi-badge-problem'>not available in this version: "
+                          "use Session(backend='embedded')</span>")
         return f"<div class='mi-badge' title='{html.escape(session.describe(), quote=True)}'>{where}</div>"
 
     # ---- values ------------------------------------------------------------------------------------
@@ -385,6 +408,7 @@ class ModelImportForm(HasTraits):
     def _on_field_change(self, change) -> None:
         if self._updating:
             return
+        self._edited = True
         if change["owner"] is self.fields["source_location"] or change["owner"] is self.fields["source_location_type"]:
             self._on_source_change()
         if change["owner"] is self.fields["model_type"]:
@@ -398,6 +422,9 @@ class ModelImportForm(HasTraits):
         """Validate everything through the rule table and show each message at its field."""
         data = self._collect()
         report = spec.check(self._check_data(data))
+        if self._lint_problems and not any(e["field"] == "source_location" for e in report.errors):
+            report.errors.append({"field": "source_location", "type": "package_problem",
+                                  "message": "the package cannot be imported: " + "; ".join(self._lint_problems)})
         with self.widget.hold_sync():
             self._setting_value = True
             try:
@@ -475,12 +502,15 @@ class ModelImportForm(HasTraits):
 
     def _on_source_change(self) -> None:
         location = self.fields["source_location"].value.strip()
-        self._lint = []
+        self._lint, self._lint_problems = [], []
         local = self.fields["source_location_type"].value == "LOCAL_SOURCE"
         self._config_button.layout.display = "" if local and os.path.isdir(os.path.expanduser(location or "/nonexistent")) else "none"
         if local and location:
             self._suggest_folders(location)
-            if os.path.isdir(os.path.expanduser(location)):
+            folder = os.path.abspath(os.path.expanduser(location))
+            # only a model package (a folder with model/ in it), and only once per folder: typing a path passes
+            # through /, /home, … which must not be walked or fill anything in
+            if os.path.isdir(os.path.join(folder, "model")) and folder != self._prefilled_from:
                 self.prefill_from_folder(location)
 
     def _suggest_folders(self, typed: str) -> None:
@@ -494,6 +524,7 @@ class ModelImportForm(HasTraits):
 
     def prefill_from_folder(self, folder: os.PathLike | str) -> package.PackageReport:
         """Fill empty fields from the folder's files; offer (never force) to replace what the user typed."""
+        self._prefilled_from = os.path.abspath(os.path.expanduser(str(folder)))
         report = package.inspect(folder)
         found: dict[str, Any] = {}
         config = report.config.fields if report.config else {}
@@ -517,9 +548,8 @@ class ModelImportForm(HasTraits):
                 conflicts[key] = value
         if fill:
             self.set_values(fill)
-        notes = [f"{p['path'] or ''}: {p['message']}".lstrip(": ") for p in report.problems]
-        notes += [f"{w['path'] or ''}: {w['message']}".lstrip(": ") for w in report.warnings]
-        self._lint = notes
+        self._lint_problems = [f"{p['path'] or ''}: {p['message']}".lstrip(": ") for p in report.problems]
+        self._lint = [f"{w['path'] or ''}: {w['message']}".lstrip(": ") for w in report.warnings]
         self._pending_prefill = conflicts
         self._show_prefill_offer()
         return report
@@ -566,12 +596,17 @@ class ModelImportForm(HasTraits):
             if self.fields["source_location_type"].value != "LOCAL_SOURCE":
                 raise ValueError("write_config() needs a path when the source is not a local folder")
             path = Path(os.path.expanduser(self.fields["source_location"].value.strip())) / "model" / "config.json"
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
         report = spec.check(self._check_data(self.value))
         fields = report.spec.to_fields() if report.spec else dict(self.value)
-        keep = {k: v for k, v in fields.items() if k in ("model_type", "model_algorithm", "runtime", "apis",
+        mine = {k: v for k, v in fields.items() if k in ("model_type", "model_algorithm", "runtime", "apis",
                                                             "input_params", "output_params", "dependencies")}
-        return config_file.write(path, keep)
+        existing: dict[str, Any] = {}
+        if path.exists():
+            existing = config_file.load(path).fields  # what the form does not edit (metrics, health, …) stays
+            shutil.copy2(path, path.with_name(path.name + ".bak"))
+        return config_file.write(path, {**existing, **mine})
 
     # ---- submitting --------------------------------------------------------------------------------
 
@@ -591,7 +626,7 @@ class ModelImportForm(HasTraits):
             raise RuntimeError("an import from this form is already running; wait for it or cancel it")
         if self._session.backend != "embedded" and not confirm:
             self._ask_confirmation()
-            raise ModelImportError("this form imports into ModelArts: confirm in the form, or call submit(confirm=True)")
+            raise _NeedsConfirmation("this form imports into ModelArts: confirm in the form, or call submit(confirm=True)")
         self._check_duplicate()
         self._start()
         if not wait:
@@ -601,11 +636,13 @@ class ModelImportForm(HasTraits):
             raise self._last_error
         return self._model
 
-    def _submit_clicked(self) -> None:
+    def _submit_clicked(self, confirm: bool = False) -> None:
         try:
-            self.submit(wait=False, confirm=False)
-        except ModelImportError:
-            pass  # shown in the form (confirmation, duplicate offer or errors)
+            self.submit(wait=False, confirm=confirm)
+        except (SpecValidationError, DuplicateModelError, _NeedsConfirmation):
+            pass  # already shown in the form: the messages, the next free version, the confirmation
+        except ModelImportError as exc:  # e.g. a backend that cannot be used: say so where people look
+            self._show_backend_error(exc)
 
     def _ask_confirmation(self) -> None:
         where = html.escape(self._session.describe())
@@ -615,10 +652,7 @@ class ModelImportForm(HasTraits):
 
         def confirmed(_):
             self._confirm_box.children = []
-            try:
-                self.submit(wait=False, confirm=True)
-            except ModelImportError:
-                pass
+            self._submit_clicked(confirm=True)
 
         go.on_click(confirmed)
         stop.on_click(lambda _: setattr(self._confirm_box, "children", []))
@@ -640,6 +674,8 @@ class ModelImportForm(HasTraits):
         message = f"{name} {version} exists already (id {existing}); the next free version is {suggestion}"
         self.fields["model_version"].error = message
         self.errors = [{"field": "model_version", "type": "duplicate", "message": message}]
+        self._summary.value = self._summary_html(self.errors)
+        self._submit_button.disabled = True  # until the version changes (every change checks again)
         use = Button(description=i18n.text("Use version {version}", self.language, version=suggestion))
         use.on_click(lambda _: (setattr(self.fields["model_version"], "value", suggestion),
                                 setattr(self._offer_box, "children", [])))
@@ -662,8 +698,11 @@ class ModelImportForm(HasTraits):
         self._events_html.value = ""
         data = self._spec_fields()
         last_update = [0.0]
+        copied = threading.Event()
 
         def progress(p) -> None:
+            if p.bytes_done >= p.bytes_total and p.files_done >= p.files_total:
+                copied.set()
             now = time.monotonic()
             if now - last_update[0] < 0.1 and p.bytes_done < p.bytes_total:
                 return
@@ -674,9 +713,8 @@ class ModelImportForm(HasTraits):
 
         def work() -> None:
             try:
-                model = Model(self._session, publish=False, progress=progress, cancel=self._cancel, **data)
+                model = Model(self._session, publish=False, progress=progress, cancel=self._cancel, _quiet=True, **data)
                 self.model_id = model.model_id
-                self._set_status("publishing")
                 while True:
                     try:
                         info = model.get_model_info()
@@ -687,11 +725,14 @@ class ModelImportForm(HasTraits):
                     self._show_events(model)
                     if info["model_status"] in ("published", "failed", "building_failed"):
                         break
+                    if copied.is_set() and self.status == "copying":
+                        self._set_status("publishing")  # the files are in; the package is being checked
                     time.sleep(0.1)
                 model.wait()
                 self._model = model
                 self._generated_name = spec.generate_model_name()  # a blank name gets a new one next time
                 self._set_status("published")
+                self._discard_draft()  # imported: restoring it would only offer a duplicate
                 self._show_snippet(model)
             except ImportCancelledError as exc:
                 self._last_error = exc
@@ -799,16 +840,15 @@ class ModelImportForm(HasTraits):
     # ---- drafts ------------------------------------------------------------------------------------
 
     @staticmethod
-    def _draft_path() -> Path:
-        from ..registry import default_home
-
+    def _draft_path(session: Any) -> Path:
+        """One draft per notebook (JupyterLab tells the kernel its path), kept beside the session's registry."""
         notebook = os.environ.get("JPY_SESSION_NAME", "default")
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in notebook)[-120:]
-        return default_home() / "drafts" / f"{safe}.json"
+        return Path(session.home) / "drafts" / f"{safe}.json"
 
     def _save_draft(self) -> None:
         """Keep the draft on disk, at most every DRAFT_DELAY seconds while typing (the last state always lands)."""
-        if self._updating:
+        if self._updating or not self._edited:
             return
         self._last_edit = time.monotonic()
         with _DRAFT_LOCK:
@@ -825,6 +865,8 @@ class ModelImportForm(HasTraits):
                 self._draft_timer.cancel()
                 self._draft_timer = None
             _PENDING_DRAFTS.discard(self)
+        if not self._edited:
+            return  # an untouched form has no draft to keep, and must not replace another's
         try:
             path = self._draft_file
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -835,13 +877,29 @@ class ModelImportForm(HasTraits):
         except OSError:
             pass  # a draft is a convenience; the form works without it
 
+    def _discard_draft(self) -> None:
+        with _DRAFT_LOCK:
+            if self._draft_timer is not None:
+                self._draft_timer.cancel()
+                self._draft_timer = None
+            _PENDING_DRAFTS.discard(self)
+        self._edited = False
+        try:
+            self._draft_file.unlink()
+        except OSError:
+            pass
+
     @classmethod
     def restore(cls, session: Any = None, **kwargs: Any) -> "ModelImportForm":
         """A form with the last draft of this notebook (it survives a kernel restart)."""
+        if session is None:
+            from ..sdk.session import Session
+
+            session = Session()
         for form in sorted(_PENDING_DRAFTS, key=lambda f: f._last_edit):  # the latest edit lands last
             form.save_draft()
         try:
-            draft = json.loads(cls._draft_path().read_text())
+            draft = json.loads(cls._draft_path(session).read_text())
         except (OSError, ValueError):
             draft = {"value": {}}
         values = dict(draft.get("value") or {})

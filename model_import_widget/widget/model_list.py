@@ -71,6 +71,13 @@ class ModelList(VBox):
         self.message = note
         self._render()
 
+    def _delete_clicked(self, button: Button, model_id: str) -> None:
+        """A first click asks (the button turns red and says so); the second click deletes."""
+        if button.button_style != "danger":
+            button.button_style, button.description, button.icon = "danger", "Sure?", "warning"
+            return
+        self.delete(model_id)
+
     def _page(self, step: int) -> None:
         last_page = max(self.total_count - 1, 0) // self.page_size
         self.page = max(0, min(self.page + step, last_page))
@@ -81,9 +88,9 @@ class ModelList(VBox):
         rows = [HBox([HTML(f"<b>{h}</b>", layout=cell) for h in HEADERS] + [HTML("", layout=Layout(width="6em"))])]
         for item in self.models:
             values = [_show(key, item.get(key)) for key in COLUMNS]
-            delete = Button(description="Delete", icon="trash", button_style="danger", layout=Layout(width="6em"),
+            delete = Button(description="Delete", icon="trash", layout=Layout(width="6em"),
                             tooltip=f"Delete {item.get('model_name')} {item.get('model_version')}")
-            delete.on_click(lambda _, model_id=item["model_id"]: self.delete(model_id))
+            delete.on_click(lambda button, model_id=item["model_id"]: self._delete_clicked(button, model_id))
             rows.append(HBox([HTML(html.escape(v), layout=cell) for v in values] + [delete]))
         self._table.children = rows
         first = self.page * self.page_size
