@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from json.decoder import scanstring
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from .errors import ConfigFileError
 
@@ -566,25 +566,33 @@ class _Normaliser:
                 self.warn(f'metric "{name}" should be a number', path + (name,))
         return value
 
+    def objects(self, value: Any, path: tuple[Any, ...], words: tuple[str, str, str, str],
+                each: Callable[[Mapping[str, Any], tuple[Any, ...]], Any]) -> Any:
+        """A list of objects (apis, dependency groups, packages): a single object is put in a list, anything that
+        is not an object is kept as is, each with a warning; `each` normalises one object.
+        `words`: the key, one item, the list's shape and an item's name, as the warnings say them."""
+        key, one, shape, item_name = words
+        wrapped = isinstance(value, dict)
+        if wrapped:
+            self.warn(f'"{key}" should be a list: the single {one} was put in one', path)
+            value = [value]
+        if not isinstance(value, list):
+            self.warn(f'"{key}" should be a list of {shape}; kept as is', path)
+            return value
+        result = []
+        for index, item in enumerate(value):
+            item_path = path if wrapped else path + (index,)
+            if isinstance(item, dict):
+                result.append(each(item, item_path))
+            else:
+                self.warn(f"{item_name} {index + 1} is not an object; kept as is", item_path)
+                result.append(item)
+        return result
+
     # -- apis
 
     def apis(self, value: Any, path: tuple[Any, ...]) -> Any:
-        wrapped = isinstance(value, dict)
-        if wrapped:
-            self.warn('"apis" should be a list: the single api was put in one', path)
-            value = [value]
-        if not isinstance(value, list):
-            self.warn('"apis" should be a list of apis; kept as is', path)
-            return value
-        result = []
-        for index, api in enumerate(value):
-            api_path = path if wrapped else path + (index,)
-            if not isinstance(api, dict):
-                self.warn(f"apis item {index + 1} is not an object; kept as is", api_path)
-                result.append(api)
-                continue
-            result.append(self.api(api, api_path))
-        return result
+        return self.objects(value, path, ("apis", "api", "apis", "apis item"), self.api)
 
     def api(self, api: Mapping[str, Any], path: tuple[Any, ...]) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -680,51 +688,26 @@ class _Normaliser:
     # -- dependencies
 
     def dependencies(self, value: Any, path: tuple[Any, ...]) -> Any:
-        wrapped = isinstance(value, dict)
-        if wrapped:
-            self.warn('"dependencies" should be a list: the single group was put in one', path)
-            value = [value]
-        if not isinstance(value, list):
-            self.warn('"dependencies" should be a list of {"installer": "pip", "packages": […]}; kept as is', path)
-            return value
         seen: dict[str, int | None] = {}
-        result = []
-        for index, group in enumerate(value):
-            group_path = path if wrapped else path + (index,)
-            if not isinstance(group, dict):
-                self.warn(f"dependencies item {index + 1} is not an object; kept as is", group_path)
-                result.append(group)
-                continue
-            normalised = {}
-            for key, item in group.items():
-                normalised[key] = self.packages(item, group_path + (key,), seen) if key == "packages" else item
-            installer = normalised.get("installer")
-            if "installer" not in normalised:
-                self.warn('a dependencies group has no "installer" (ModelArts needs "pip")', group_path)
-            elif installer != "pip":
-                self.warn(f'installer "{installer}": ModelArts documents only "pip"', group_path + ("installer",))
-            if "packages" not in normalised:
-                self.warn('a dependencies group has no "packages"', group_path)
-            result.append(normalised)
-        return result
+        words = ("dependencies", "group", '{"installer": "pip", "packages": […]}', "dependencies item")
+        return self.objects(value, path, words, lambda group, group_path: self.dependency(group, group_path, seen))
+
+    def dependency(self, group: Mapping[str, Any], group_path: tuple[Any, ...], seen: dict[str, int | None]) -> dict[str, Any]:
+        normalised = {}
+        for key, item in group.items():
+            normalised[key] = self.packages(item, group_path + (key,), seen) if key == "packages" else item
+        installer = normalised.get("installer")
+        if "installer" not in normalised:
+            self.warn('a dependencies group has no "installer" (ModelArts needs "pip")', group_path)
+        elif installer != "pip":
+            self.warn(f'installer "{installer}": ModelArts documents only "pip"', group_path + ("installer",))
+        if "packages" not in normalised:
+            self.warn('a dependencies group has no "packages"', group_path)
+        return normalised
 
     def packages(self, value: Any, path: tuple[Any, ...], seen: dict[str, int | None]) -> Any:
-        wrapped = isinstance(value, dict)
-        if wrapped:
-            self.warn('"packages" should be a list: the single package was put in one', path)
-            value = [value]
-        if not isinstance(value, list):
-            self.warn('"packages" should be a list of {"package_name": …}; kept as is', path)
-            return value
-        result = []
-        for index, package in enumerate(value):
-            package_path = path if wrapped else path + (index,)
-            if not isinstance(package, dict):
-                self.warn(f"package {index + 1} is not an object; kept as is", package_path)
-                result.append(package)
-                continue
-            result.append(self.package(package, package_path, seen))
-        return result
+        words = ("packages", "package", '{"package_name": …}', "package")
+        return self.objects(value, path, words, lambda package, package_path: self.package(package, package_path, seen))
 
     def package(self, package: Mapping[str, Any], path: tuple[Any, ...], seen: dict[str, int | None]) -> dict[str, Any]:
         name = package.get("package_name")
