@@ -858,13 +858,16 @@ class ModelImportForm(HasTraits):
                 self._draft_timer.start()
                 _PENDING_DRAFTS.add(self)
 
-    def save_draft(self) -> None:
-        """Write the draft now (see `restore`)."""
+    def _stop_draft_timer(self) -> None:
         with _DRAFT_LOCK:
             if self._draft_timer is not None:
                 self._draft_timer.cancel()
                 self._draft_timer = None
             _PENDING_DRAFTS.discard(self)
+
+    def save_draft(self) -> None:
+        """Write the draft now (see `restore`)."""
+        self._stop_draft_timer()
         if not self._edited:
             return  # an untouched form has no draft to keep, and must not replace another's
         try:
@@ -878,11 +881,7 @@ class ModelImportForm(HasTraits):
             pass  # a draft is a convenience; the form works without it
 
     def _discard_draft(self) -> None:
-        with _DRAFT_LOCK:
-            if self._draft_timer is not None:
-                self._draft_timer.cancel()
-                self._draft_timer = None
-            _PENDING_DRAFTS.discard(self)
+        self._stop_draft_timer()
         self._edited = False
         try:
             self._draft_file.unlink()
