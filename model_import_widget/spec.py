@@ -850,10 +850,12 @@ def _inner_models(annotation: Any) -> list[type[BaseModel]]:
     return [m for arg in getattr(annotation, "__args__", ()) for m in _inner_models(arg)]
 
 
-# pydantic error type -> the JSON-schema keyword whose message applies
-_KEYWORD_OF = {"missing": "required", "string_too_long": "maxLength", "string_too_short": "minLength",
-               "too_short": "minItems", "string_pattern_mismatch": "pattern", "enum": "enum", "literal_error": "enum",
-               "float_parsing": "type", "float_type": "type", "finite_number": "type", "dict_type": "type"}
+# error type (pydantic's, or an explainer's) -> the JSON-schema keyword of the rule it broke, whose message applies
+RULE_KEYWORD = {"missing": "required", "string_too_long": "maxLength", "string_too_short": "minLength",
+                "too_short": "minItems", "string_pattern_mismatch": "pattern", "enum": "enum", "literal_error": "enum",
+                "float_parsing": "type", "float_type": "type", "finite_number": "type", "dict_type": "type",
+                "model_name_invalid": "pattern", "model_algorithm_invalid": "pattern", "description_invalid": "pattern",
+                "package_name_invalid": "pattern", "model_type_invalid": "enum"}
 
 
 @functools.lru_cache(maxsize=None)
@@ -871,13 +873,15 @@ def _field_path(loc: tuple) -> str:
 def _describe(err: dict[str, Any], model: type[BaseModel] | None = None) -> tuple[str, str]:
     """(type, message) for one pydantic error of `model` (default ModelSpec), in the words of the rule it broke."""
     kind, value = err["type"], err.get("input")
+    if kind in _OWN_TYPES or kind.endswith(("_invalid", "_unsupported")):
+        return kind, err["msg"]  # worded already: a rule between fields, or an explainer's message from a Param/Package
     names = tuple(part for part in err["loc"] if isinstance(part, str))
     field = names[-1] if names else ""
     if kind in ("string_pattern_mismatch", "enum", "literal_error") and isinstance(value, str) and field in _EXPLAIN:
         explained_type, message = _EXPLAIN[field](value)
         return explained_type or kind, message
     messages = _messages_of(model or ModelSpec).get(names, {})
-    rule = messages.get(_KEYWORD_OF.get(kind, "")) or (messages.get("const") if kind == "literal_error" else None)
+    rule = messages.get(RULE_KEYWORD.get(kind, "")) or (messages.get("const") if kind == "literal_error" else None)
     if rule:
         return kind, rule if kind == "missing" or _blank(value) else f"{rule} — got {_shown(value)}"
     label = field.replace("_", " ") or "model"
@@ -885,7 +889,7 @@ def _describe(err: dict[str, Any], model: type[BaseModel] | None = None) -> tupl
         return kind, f"{label} is required"
     if kind == "extra_forbidden":
         return kind, f"{field!r} is not a field here; check the spelling"
-    if kind in _OWN_TYPES or err["msg"][:1].islower():
+    if err["msg"][:1].islower():
         return kind, err["msg"]
     return kind, f"{label}: {err['msg'][0].lower()}{err['msg'][1:]}"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from ipywidgets import HTML, Button, FloatProgress, HBox, Layout, Output, ToggleButtons, VBox, link
-from traitlets import Bool, Dict, HasTraits, List, Unicode, observe
+from traitlets import Bool, Dict, Enum, HasTraits, List, Unicode, observe
 
 from .. import config_file, package, spec
 from ..errors import (
@@ -31,6 +31,7 @@ from ..errors import (
     SpecValidationError,
 )
 from . import i18n
+from ..sdk.backend import FINAL_STATUSES
 from .code import sdk_code
 from .fields import FieldWidget, StockField, StockTable, TableWidget
 
@@ -51,7 +52,7 @@ PACKAGE_COLUMNS = ("package_name", "package_version", "restraint")
 DRAFT_DELAY = 0.5  # seconds between draft writes while typing
 _DRAFT_LOCK = threading.Lock()
 _PENDING_DRAFTS: "weakref.WeakSet[ModelImportForm]" = weakref.WeakSet()
-STATUSES = ("draft", "checking", "copying", "publishing", "published", "failed", "cancelled")
+STATUSES = ("draft", "copying", "publishing", "published", "failed", "cancelled")
 
 
 def _frontend(choice: str) -> str:
@@ -130,7 +131,7 @@ class ModelImportForm(HasTraits):
     value = Dict(help="The model's fields as the SDK takes them (blank fields left out).")
     errors = List(Dict(), help="Every problem: {'field': 'input_params[2].max', 'type': …, 'message': …}.")
     warnings = List(Dict(), help="Notes that do not block importing.")
-    status = Unicode("draft", help="draft, copying, publishing, published, failed or cancelled.")
+    status = Enum(STATUSES, default_value="draft", help="draft, copying, publishing, published, failed or cancelled.")
     model_id = Unicode("", help="The imported model's id, once registered.")
     language = Unicode("en", help="en or zh.")
     busy = Bool(False, help="An import is running.")
@@ -723,7 +724,7 @@ class ModelImportForm(HasTraits):
                             raise ImportCancelledError(model.model_id) from None
                         raise
                     self._show_events(model)
-                    if info["model_status"] in ("published", "failed", "building_failed"):
+                    if info["model_status"] in FINAL_STATUSES:
                         break
                     if copied.is_set() and self.status == "copying":
                         self._set_status("publishing")  # the files are in; the package is being checked

@@ -8,6 +8,8 @@ from __future__ import annotations
 import locale
 import os
 
+from ..spec import RULE_KEYWORD
+
 LANGUAGES = ("en", "zh")
 
 # field -> (label, tooltip)
@@ -78,12 +80,6 @@ CROSS_ZH: dict[tuple[str, str], str] = {
     ("apis", "apis_count"): "除 Image 外的模型只能有一个 API",
 }
 
-# pydantic's and the rule table's error types -> the JSON-schema keyword whose message applies
-_KEYWORD_OF_TYPE = {"missing": "required", "string_pattern_mismatch": "pattern", "string_too_long": "maxLength",
-                    "string_too_short": "minLength", "enum": "enum", "literal_error": "enum",
-                    "model_name_invalid": "pattern", "model_algorithm_invalid": "pattern", "description_invalid": "pattern",
-                    "package_name_invalid": "pattern", "model_type_invalid": "enum"}
-
 UI_ZH: dict[str, str] = {
     "Basics": "基本信息", "Source": "模型来源", "Interface": "接口", "Dependencies": "依赖", "Advanced": "高级",
     "Import model": "导入模型", "Cancel": "取消", "Show code": "显示代码", "Hide code": "隐藏代码",
@@ -134,7 +130,7 @@ def error_message(error: dict, language: str) -> str:
         return error["message"]
     field = error["field"].split(".")[-1].split("[")[0]
     kind = error["type"]
-    message = CROSS_ZH.get((field, kind)) or MESSAGES_ZH.get((field, _KEYWORD_OF_TYPE.get(kind, "")))
+    message = CROSS_ZH.get((field, kind)) or MESSAGES_ZH.get((field, RULE_KEYWORD.get(kind, "")))
     if not message:
         return error["message"]
     _, got, typed = error["message"].partition(" — got ")
