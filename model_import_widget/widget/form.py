@@ -5,6 +5,7 @@ The form holds no rule of its own (all come from `spec`), never imports `request
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import json
@@ -393,18 +394,14 @@ class ModelImportForm(HasTraits):
 
     # ---- live checks -------------------------------------------------------------------------------
 
-    class _Quiet:
-        def __init__(self, form):
-            self.form = form
-
-        def __enter__(self):
-            self.before, self.form._updating = self.form._updating, True
-
-        def __exit__(self, *exc):
-            self.form._updating = self.before
-
+    @contextlib.contextmanager
     def _quietly(self):
-        return self._Quiet(self)
+        """Field changes made inside are the form's own: they trigger no check, prefill or draft."""
+        before, self._updating = self._updating, True
+        try:
+            yield
+        finally:
+            self._updating = before
 
     def _on_field_change(self, change) -> None:
         if self._updating:
