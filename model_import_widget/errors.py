@@ -10,7 +10,11 @@ Messages say what is wrong and how to fix it. No exception ever carries a secret
     ├── BackendUnavailableError         the chosen backend cannot be used from here (yet)
     ├── ImportFailedError               the import ended `failed`; .model_id .events
     ├── ImportCancelledError            the cancel event was set; nothing stays registered; .model_id
+    ├── NetworkError                    the service could not be reached (after retries); .url (no query, no secret)
     └── ServiceError                    the backend refused a request; .status .error_code .error_msg .request_id
+        ├── AuthenticationError         401/403: the credentials were refused (bad or expired key, token, signature)
+        ├── PermissionDeniedError       403: the credentials are valid but may not do this (IAM policy, agency, OBS)
+        ├── ThrottledError              429 / APIG.0308 still refused after waiting as the service asked
         ├── ModelNotFoundError          404 ModelArts.3001; .model_id
         └── DuplicateModelError         409 ModelArts.3002; .model_id (the existing one) .model_name .model_version
 """
@@ -72,15 +76,39 @@ class ImportCancelledError(ModelImportError):
         super().__init__("the import was cancelled; nothing was registered")
 
 
-class ServiceError(ModelImportError):
-    """The backend (ModelArts or the embedded registry) refused a request."""
+class NetworkError(ModelImportError):
+    """The service could not be reached, even after retrying; `.url` is the address tried (no query string)."""
 
-    def __init__(self, status: int, error_code: str, error_msg: str, request_id: str | None = None):
+    def __init__(self, message: str, url: str = ""):
+        self.url = url
+        super().__init__(message)
+
+
+class ServiceError(ModelImportError):
+    """The backend (ModelArts or the embedded registry) refused a request. `advice` says what to do about it."""
+
+    def __init__(self, status: int, error_code: str, error_msg: str, request_id: str | None = None,
+                 advice: str | None = None):
         self.status, self.error_code, self.error_msg, self.request_id = status, error_code, error_msg, request_id
+        self.advice = advice
         text = f"{error_code} (HTTP {status}): {error_msg}"
+        if advice:
+            text += f" — {advice}"
         if request_id:
             text += f" [request id {request_id}]"
         super().__init__(text)
+
+
+class AuthenticationError(ServiceError):
+    """The service refused the credentials: a wrong or expired key, token or signature."""
+
+
+class PermissionDeniedError(ServiceError):
+    """The credentials are valid but not allowed to do this (IAM policy, the ModelArts agency, OBS bucket policy)."""
+
+
+class ThrottledError(ServiceError):
+    """Too many requests: still refused after waiting as long as the service asked."""
 
 
 class ModelNotFoundError(ServiceError):

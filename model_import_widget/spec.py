@@ -55,15 +55,20 @@ class SourceLocationType(str, enum.Enum):
 
 
 class ParamType(str, enum.Enum):
-    """JSON-schema basic types (seed Table 3), plus `file` for multipart inputs as real configs use."""
+    """JSON-schema basic types (seed Table 3) that the service's parameter enum also has, plus `file` for multipart
+    inputs. `boolean` is a JSON-schema type the service refuses (its enum: int, string, number, array, object, file)."""
 
     string = "string"
     object = "object"
     array = "array"
-    boolean = "boolean"
     number = "number"
     integer = "integer"
     file = "file"
+
+
+WIRE_PARAM_TYPES = {"string": "string", "object": "object", "array": "array", "number": "number", "integer": "int",
+                    "file": "file"}
+"""ParamType -> the `param_type` the REST body carries (spec §1.2: int, string, number, array, object, file)."""
 
 
 class Restraint(str, enum.Enum):
@@ -174,10 +179,10 @@ class Param(BaseModel):
     The name of the field in the request or response, at most 64 characters."""
 
     param_type: Annotated[ParamType, _rule(
-        msg_required="parameter type is required: string, object, array, boolean, number, integer or file",
-        msg_enum="parameter type must be string, object, array, boolean, number, integer or file")]
+        msg_required="parameter type is required: string, object, array, number, integer or file",
+        msg_enum="parameter type must be string, object, array, number, integer or file")]
     """Type
-    A JSON-schema type: string, object, array, boolean, number or integer (file for multipart uploads)."""
+    A JSON-schema type: string, object, array, number or integer (file for multipart uploads)."""
 
     min: Annotated[Optional[float], _rule(allow_inf_nan=False, msg_type="min must be a number")] = None
     """Minimum
@@ -824,8 +829,10 @@ _EXPLAIN: dict[str, Callable[[str], tuple[str, str]]] = {
     "description": _explain_description,
     "package_name": _explain_package_name,
     "restraint": _explain_with_hint("restraint must be EXACT, ATLEAST or ATMOST", {**RESTRAINT_HINTS, **{r: r for r in Restraint.__members__}}),
-    "param_type": _explain_with_hint("parameter type must be string, object, array, boolean, number, integer or file",
-                                     {t.upper(): t for t in ParamType.__members__}),
+    "param_type": _explain_with_hint("parameter type must be string, object, array, number, integer or file",
+                                     {**{t.upper(): t for t in ParamType.__members__},
+                                      "BOOLEAN": "string (\"true\"/\"false\") or integer (0/1): ModelArts has no boolean type",
+                                      "BOOL": "string (\"true\"/\"false\") or integer (0/1): ModelArts has no boolean type"}),
     "source_location_type": _explain_with_hint("source location type must be OBS_SOURCE or LOCAL_SOURCE",
                                                {t: t for t in SourceLocationType.__members__}),
     "installer": _explain_with_hint("installer must be pip (the only one the service supports)", {"PIP": "pip (lower case)"}),

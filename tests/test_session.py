@@ -8,7 +8,7 @@ import os
 import pytest
 
 from model_import_widget import Model, Session
-from model_import_widget.errors import BackendUnavailableError, CredentialsError
+from model_import_widget.errors import CredentialsError
 from model_import_widget.sdk import credentials
 
 SECRET_KEY = "sk-Very-Secret-0123456789abcdef"
@@ -140,13 +140,55 @@ def test_modelarts_forced_without_credentials(monkeypatch):
         Session()
 
 
-def test_cloud_session_says_the_backend_is_not_available_yet(caplog):
+def test_a_cloud_session_without_a_region_says_how_to_set_one_and_sends_nothing(caplog):
     caplog.set_level(logging.DEBUG)
-    session = Session(access_key="AK00000000", secret_key=SECRET_KEY, region_name="cn-north-4")
-    with pytest.raises(BackendUnavailableError) as info:
+    session = Session(access_key="AK00000000", secret_key=SECRET_KEY)
+    assert session.backend == "modelarts" and "region not set" in session.describe()
+    with pytest.raises(CredentialsError) as info:
         Model(session, model_version="1.0.0", source_location="/bucket/dir/", model_type="PyTorch")
-    assert "Session(backend='embedded')" in str(info.value)
+    assert "region_name=" in str(info.value) and "HUAWEICLOUD_SDK_REGION" in str(info.value)
     assert_no_secret(str(info.value), caplog.text)
+
+
+def test_region_comes_from_the_argument_then_the_environment_then_the_profile(monkeypatch, tmp_path):
+    profile = tmp_path / "home" / ".huaweicloud" / "credentials"
+    profile.parent.mkdir()
+    profile.write_text(f"[basic]\nak = PROFILEAK000000ABCD\nsk = {SECRET_KEY}\nregion = ap-southeast-3\n")
+    assert Session().region_name == "ap-southeast-3"
+    monkeypatch.setenv("HUAWEICLOUD_SDK_REGION", "cn-north-4")
+    assert Session().region_name == "cn-north-4"
+    assert Session(region_name="eu-west-101").region_name == "eu-west-101"
+
+
+def test_endpoints_follow_the_region_the_cloud_domain_and_the_overrides(monkeypatch):
+    session = Session(access_key="AK00000000", secret_key=SECRET_KEY, region_name="cn-north-4")
+    e = session.endpoints()
+    assert (e.modelarts, e.iam, e.obs) == ("https://modelarts.cn-north-4.myhuaweicloud.com",
+                                           "https://iam.cn-north-4.myhuaweicloud.com",
+                                           "https://obs.cn-north-4.myhuaweicloud.com")
+    monkeypatch.setenv("MODEL_IMPORT_WIDGET_CLOUD_DOMAIN", "otc.t-systems.com")
+    assert Session(access_key="A", secret_key=SECRET_KEY, region_name="eu-de").endpoints().modelarts == \
+        "https://modelarts.eu-de.otc.t-systems.com"
+    monkeypatch.setenv("HUAWEICLOUD_SDK_REGION_MODELARTS_EU_DE", "https://ma.example.test:8443/,https://other")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_IAM_ENDPOINT", "iam.example.test")
+    e = Session(access_key="A", secret_key=SECRET_KEY, region_name="eu-de").endpoints()
+    assert (e.modelarts, e.iam) == ("https://ma.example.test:8443", "https://iam.example.test")
+    session = Session(access_key="A", secret_key=SECRET_KEY, region_name="eu-de")
+    session.set_endpoint(obs_endpoint="https://obs.example.test", region_name="eu-nl")
+    assert session.region_name == "eu-nl" and session.endpoints().obs == "https://obs.example.test"
+
+
+def test_set_endpoint_on_the_class_applies_to_sessions_made_afterwards(monkeypatch):
+    monkeypatch.setattr(Session, "_endpoint_overrides", {})
+    monkeypatch.setattr(Session, "_region_override", None)
+    Session.set_endpoint(modelarts_endpoint="https://ma.example.test", region_name="la-south-2")
+    session = Session(access_key="A", secret_key=SECRET_KEY)
+    assert session.region_name == "la-south-2" and session.endpoints().modelarts == "https://ma.example.test"
+
+
+def test_making_a_cloud_session_builds_no_network_client():
+    session = Session(access_key="AK00000000", secret_key=SECRET_KEY, region_name="cn-north-4")
+    assert session._client is None
 
 
 def test_profile_secrets_with_percent_signs_and_broken_files_never_show(tmp_path):

@@ -247,8 +247,14 @@ def param(**kw):
 
 
 def test_param_valid_and_types():
-    for ptype in ("string", "object", "array", "boolean", "number", "integer", "file"):
+    for ptype in ("string", "object", "array", "number", "integer", "file"):
         assert spec.validate({**BASE, "input_params": [param(param_type=ptype)]}) == []
+
+
+def test_boolean_param_type_is_refused_as_the_service_does_with_what_to_use_instead():
+    errors = spec.validate({**BASE, "input_params": [param(param_type="boolean")]})
+    assert [e["field"] for e in errors] == ["input_params[0].param_type"]
+    assert "no boolean type" in errors[0]["message"] and "integer (0/1)" in errors[0]["message"]
 
 
 @pytest.mark.parametrize("alias, normal", [("int", "integer"), ("float", "number"), ("list", "array")])

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigFileError, DuplicateModelError, ModelNotFoundError, ServiceError
-from ..sdk.backend import FINAL_STATUSES, Progress, ProgressCallback, RegistryBackend
+from ..backend import FINAL_STATUSES, Progress, ProgressCallback, RegistryBackend
 from .importer import (
     STAT_CACHE_RACY_NS,
     Copied,
@@ -126,7 +126,7 @@ class EmbeddedRegistry(RegistryBackend):
     # ---- create ----------------------------------------------------------------------------------------------
 
     def create_model(self, fields: dict[str, Any], *, progress: ProgressCallback | None = None,
-                     cancel: threading.Event | None = None) -> str:
+                     cancel: threading.Event | None = None, obs_location: str | None = None) -> str:
         for required in ("model_name", "model_version", "model_type", "source_location"):
             if not fields.get(required):
                 raise ServiceError(400, "ModelArts.3036",
@@ -451,7 +451,7 @@ class EmbeddedRegistry(RegistryBackend):
             raise ModelNotFoundError(model_id)
         return {r["path"]: self.store.path(r["blob"]) for r in self._index.model_files(model_id)}
 
-    def wait_model(self, model_id: str, timeout: float | None = None, poll_interval: float = 0.05) -> dict[str, Any]:
+    def wait_model(self, model_id: str, timeout: float | None = None, poll_interval: float | None = None) -> dict[str, Any]:
         """Block until the model is published or failed. An import running in this process is waited for without
         polling; one in another process is polled, and found `failed` if that process dies meanwhile."""
         with _jobs_lock:
@@ -461,7 +461,7 @@ class EmbeddedRegistry(RegistryBackend):
                 raise TimeoutError(f"model {model_id} is still publishing after {timeout} s")
             return self.get_model(model_id)
         deadline = None if timeout is None else time.monotonic() + timeout
-        interval, next_liveness_check = poll_interval, time.monotonic() + 1.0
+        interval, next_liveness_check = poll_interval or self.poll_interval, time.monotonic() + 1.0
         while True:
             info = self.get_model(model_id)
             if info["model_status"] in FINAL_STATUSES:

@@ -11,7 +11,7 @@ from typing import Any, Callable, Optional
 
 from .. import spec as _spec
 from ..errors import ImportCancelledError, ImportFailedError, ModelNotFoundError, SpecValidationError
-from .backend import Progress
+from ..backend import Progress
 
 # Method 2's arguments that are model fields, in the seed's order
 _FIELDS = ("model_name", "model_version", "source_location_type", "source_location", "environment", "source_job_id",
@@ -29,6 +29,8 @@ class Model:
     one with the seed's arguments. Params/Dependencies/Packages objects and plain dicts both work.
     With `publish=True` (default) creation returns once the model is published, or raises
     ImportFailedError with its events; with `publish=False` it returns once registered and `wait()` waits.
+    On ModelArts a LOCAL_SOURCE folder is uploaded first to `obs_location=` (`obs://bucket/dir/`, else
+    $MODEL_IMPORT_WIDGET_OBS_LOCATION).
     """
 
     def __init__(
@@ -57,6 +59,7 @@ class Model:
         progress: Optional[Callable[[Progress], None]] = None,
         cancel: Optional[threading.Event] = None,
         timeout: Optional[float] = None,
+        obs_location: Optional[str] = None,
         _quiet: bool = False,
     ):
         self.session = session
@@ -79,7 +82,8 @@ class Model:
         self.warnings = report.warnings
         for item in report.warnings if not _quiet else ():  # the form shows them at their fields instead
             warnings.warn(f"{item['field']}: {item['message']}", UserWarning, stacklevel=2)
-        self.model_id = self.session.client.create_model(report.spec.to_fields(), progress=progress, cancel=cancel)
+        self.model_id = self.session.client.create_model(report.spec.to_fields(), progress=progress, cancel=cancel,
+                                                         obs_location=obs_location)
         self._info = None
         if publish:
             self.wait(timeout=timeout)

@@ -1,6 +1,7 @@
 """`Session()`: finds credentials by itself and picks a backend — ModelArts, or the embedded registry when there are none.
 
 Constructing a session reads arguments, variables and files only; it opens no connection and prints no secret.
+The backend is built from one table (name -> builder) the first time `session.client` is used.
 """
 
 from __future__ import annotations
@@ -8,14 +9,42 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
-from ..errors import BackendUnavailableError, CredentialsError
-from .backend import RegistryBackend
-from .credentials import Credentials, resolve_credentials
+from ..backend import RegistryBackend
+from ..errors import CredentialsError
+from .credentials import ENV_REGION, Credentials, resolve_credentials
 
 ENV_BACKEND = "MODEL_IMPORT_WIDGET_BACKEND"
-BACKENDS = ("embedded", "modelarts")
+ENDPOINT_NAMES = ("iam_endpoint", "obs_endpoint", "modelarts_endpoint")
+
+
+def _embedded(session: "Session") -> RegistryBackend:
+    from ..registry import EmbeddedRegistry
+
+    return EmbeddedRegistry(session.home)
+
+
+def _modelarts(session: "Session") -> RegistryBackend:
+    from .modelarts import ModelArtsBackend
+
+    return ModelArtsBackend(session._credentials, session.endpoints(), state_dir=session.home / "uploads")
+
+
+BACKENDS: dict[str, Callable[["Session"], RegistryBackend]] = {"embedded": _embedded, "modelarts": _modelarts}
+"""Backend name -> builder, as MLflow picks a store by URI scheme: a new backend is one row."""
+
+
+class _ClassOrInstanceMethod:
+    """`Session.set_endpoint(...)` before sessions are made (the vendor's way) or `session.set_endpoint(...)`."""
+
+    def __init__(self, function: Callable[..., None]):
+        self.function = function
+        self.__doc__ = function.__doc__
+
+    def __get__(self, instance: Any, owner: type) -> Callable[..., None]:
+        target = instance if instance is not None else owner
+        return lambda *args, **kwargs: self.function(target, *args, **kwargs)
 
 
 class Session:
@@ -26,6 +55,9 @@ class Session:
     `backend="embedded"` / MODEL_IMPORT_WIDGET_BACKEND=embedded, models go to the embedded registry
     at $MODEL_IMPORT_WIDGET_HOME (default ~/.model_import_widget).
     """
+
+    _endpoint_overrides: dict[str, Optional[str]] = {}  # class-wide, from Session.set_endpoint(...)
+    _region_override: Optional[str] = None
 
     def __init__(
         self,
@@ -44,11 +76,12 @@ class Session:
         chosen = (backend or os.environ.get(ENV_BACKEND, "") or "").strip().lower() or None
         if chosen is not None and chosen not in BACKENDS:
             where = "backend=" if backend else f"{ENV_BACKEND}="
-            raise ValueError(f"{where}{chosen!r} is not a backend: use 'embedded' or 'modelarts'")
+            raise ValueError(f"{where}{chosen!r} is not a backend: use {' or '.join(map(repr, BACKENDS))}")
         self._credentials: Optional[Credentials] = None
         self._home = Path(home).expanduser() if home is not None else None
         self._client: Optional[RegistryBackend] = None
         self._lock = threading.Lock()
+        self._endpoint_overrides = dict(type(self)._endpoint_overrides)
         self._why_embedded = "no cloud credentials found"
         if chosen == "embedded":
             self.backend = "embedded"
@@ -62,8 +95,11 @@ class Session:
                 raise CredentialsError("backend 'modelarts' needs credentials: pass access_key/secret_key, set "
                                        "HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or write ~/.huaweicloud/credentials")
             self.backend = "modelarts" if self._credentials is not None else "embedded"
-        self.region_name = (self._credentials.region_name if self._credentials else None) or region_name
-        self.project_id = (self._credentials.project_id if self._credentials else None) or project_id
+        found = self._credentials
+        # region: the argument, Session.set_endpoint(region_name=), the environment, the profile / notebook
+        self.region_name = (region_name or type(self)._region_override or os.environ.get(ENV_REGION)
+                            or (found.region_name if found else None) or None)
+        self.project_id = project_id or (found.project_id if found else None)
 
     @property
     def credential_source(self) -> str:
@@ -72,10 +108,40 @@ class Session:
 
     @property
     def home(self) -> Path:
-        """Where the embedded registry keeps its files."""
+        """Where the embedded registry keeps its files (and a cloud session its upload checkpoints)."""
         from ..registry import default_home
 
         return self._home or default_home()
+
+    @_ClassOrInstanceMethod
+    def set_endpoint(target: Any, iam_endpoint: Optional[str] = None, obs_endpoint: Optional[str] = None,
+                     modelarts_endpoint: Optional[str] = None, region_name: Optional[str] = None) -> None:
+        """Where a cloud session's requests go, outside a notebook (e.g. another cloud that runs ModelArts).
+        On the class it applies to the sessions made afterwards; on a session, to that session."""
+        given = {"iam_endpoint": iam_endpoint, "obs_endpoint": obs_endpoint, "modelarts_endpoint": modelarts_endpoint}
+        if isinstance(target, type):
+            target._endpoint_overrides = {**target._endpoint_overrides, **{k: v for k, v in given.items() if v}}
+            if region_name:
+                target._region_override = region_name
+            return
+        with target._lock:
+            target._endpoint_overrides.update({k: v for k, v in given.items() if v})
+            if region_name:
+                target.region_name = region_name
+            if target._client is not None:  # the next request goes to the new endpoints
+                target._client.close()
+                target._client = None
+
+    def endpoints(self):
+        """The ModelArts, IAM and OBS base URLs of this session's region. Raises CredentialsError with no region."""
+        from .endpoints import resolve_endpoints
+
+        if not self.region_name:
+            raise CredentialsError(
+                f"this session has cloud credentials ({self._credentials.describe() if self._credentials else 'none'}) "
+                f"but no region: pass region_name= (e.g. 'cn-north-4'), set {ENV_REGION}, or add region = ... to the "
+                "profile file; Session(backend='embedded') uses the embedded registry instead")
+        return resolve_endpoints(self.region_name, self._endpoint_overrides)
 
     def describe(self) -> str:
         """One line for people: which backend, and where the credentials came from. Never a secret."""
@@ -87,18 +153,14 @@ class Session:
 
     @property
     def client(self) -> RegistryBackend:
-        """The backend that serves this session's requests, opened on first use."""
+        """The backend that serves this session's requests, built on first use."""
         with self._lock:
             if self._client is None:
-                if self.backend == "embedded":
-                    from ..registry import EmbeddedRegistry
-
-                    self._client = EmbeddedRegistry(self.home)
-                else:
-                    raise BackendUnavailableError(
-                        f"this session targets ModelArts ({self._credentials.describe()}), but the ModelArts backend "
-                        "is not available in this version yet; use Session(backend='embedded') to import into the "
-                        "embedded registry on this machine")
+                if self._credentials is not None and self._credentials.project_id is None and self.project_id:
+                    self._credentials.project_id = self.project_id
+                if self._credentials is not None and self.region_name:
+                    self._credentials.region_name = self.region_name
+                self._client = BACKENDS[self.backend](self)
             return self._client
 
     def close(self) -> None:
@@ -114,4 +176,7 @@ class Session:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<Session {self.describe()}>"
+        try:
+            return f"<Session {self.describe()}>"
+        except Exception:  # half-built
+            return "<Session>"

@@ -35,7 +35,7 @@ FIELDS_ZH: dict[str, tuple[str, str]] = {
     "publish": ("发布", "导入后等待模型发布完成。"),
     "url": ("路径", "以 / 开头的推理路径。"),
     "param_name": ("参数名", "最多 64 个字符。"),
-    "param_type": ("类型", "string、object、array、boolean、number、integer 或 file。"),
+    "param_type": ("类型", "string、object、array、number、integer 或 file。"),
     "min": ("最小值", "仅用于 number 和 integer。"),
     "max": ("最大值", "仅用于 number 和 integer，且不小于最小值。"),
     "param_desc": ("说明", "最多 100 个字符。"),

@@ -1,7 +1,8 @@
 """The one contract every registry backend implements (embedded registry, ModelArts REST).
 
-Backends speak in plain dicts shaped like the ModelArts REST responses (spec §2); they never validate
-fields (the SDK did that with `spec` before calling) and never import ipywidgets.
+A neutral module: `registry` and `sdk` both import it, it imports neither. Backends speak in plain dicts shaped
+like the ModelArts REST responses (spec §2); they never validate fields (the SDK did that with `spec` before
+calling) and never import ipywidgets.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class RegistryBackend(abc.ABC):
     """Create, read, list and delete models. One implementation per place models live."""
 
     kind: str = ""  # "embedded" or "modelarts"
+    poll_interval: float = 0.05
+    """Seconds between status checks while waiting (the form polls at this pace too)."""
 
     @abc.abstractmethod
     def create_model(
@@ -37,6 +40,7 @@ class RegistryBackend(abc.ABC):
         *,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        obs_location: str | None = None,
     ) -> str:
         """Register a model and start importing it; return its id as soon as it is registered.
 
@@ -48,7 +52,9 @@ class RegistryBackend(abc.ABC):
         exist, ServiceError for a source that cannot be read.
 
         `progress` is called from the import's own thread with `Progress` (throttled, never going backwards,
-        once at the start and once with the totals at the end); keep it quick.
+        once at the start and once with the totals at the end); keep it quick. `obs_location`
+        (`obs://bucket/dir/`) is where a cloud backend uploads a LOCAL_SOURCE folder first; the embedded
+        registry reads the folder directly and ignores it.
         """
 
     @abc.abstractmethod
@@ -85,12 +91,18 @@ class RegistryBackend(abc.ABC):
     def get_model_events(self, model_id: str) -> list[dict[str, Any]]:
         """Events oldest first: `{"event_type": "normal"|"failed", "event_info": str, "create_time": ms}`."""
 
-    def wait_model(self, model_id: str, timeout: float | None = None, poll_interval: float = 0.05) -> dict[str, Any]:
+    def runtimes(self) -> dict[str, list[str]]:
+        """Engine -> the runtimes it can run on (the service's ai-engine-runtimes; the rule table's list offline)."""
+        from .spec import ModelType, known_runtimes
+
+        return {t.value: known_runtimes(t.value) for t in ModelType}
+
+    def wait_model(self, model_id: str, timeout: float | None = None, poll_interval: float | None = None) -> dict[str, Any]:
         """Block until the model reaches a final status; return its details. Raises TimeoutError."""
         import time
 
         deadline = None if timeout is None else time.monotonic() + timeout
-        interval = poll_interval
+        interval = poll_interval or self.poll_interval
         while True:
             info = self.get_model(model_id)
             if info["model_status"] in FINAL_STATUSES:

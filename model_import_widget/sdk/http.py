@@ -1,0 +1,229 @@
+"""The HTTP layer of the cloud backend: one `requests.Session`, timeouts on every call, retries only where the service
+allows them (spec §3), and one table from HTTP status + error code to the package's exceptions.
+
+Nothing here knows ModelArts' paths or bodies; no secret is ever put in an exception (only the URL without its query).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import os
+import random
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Optional
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+
+from ..errors import (
+    AuthenticationError,
+    ModelNotFoundError,
+    NetworkError,
+    PermissionDeniedError,
+    ServiceError,
+    ThrottledError,
+)
+from .signer import canonical_query
+
+ENV_BACKOFF = "MODEL_IMPORT_WIDGET_HTTP_BACKOFF"
+"""Seconds of the first retry's wait (doubling, with jitter); tests set milliseconds."""
+DEFAULT_TIMEOUT = (5.0, 60.0)
+"""(connect, read) seconds for every request."""
+MAX_RETRY_AFTER = 120.0
+"""Longest Retry-After honoured; a longer one is reported as ThrottledError at once."""
+
+
+class Ambiguous(Exception):
+    """A request that changes state may or may not have been carried out (connection lost after sending, gateway
+    timeout): the caller must look before sending it again. Internal; never reaches users."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
+@dataclass(frozen=True)
+class _Rule:
+    status: Optional[int]
+    code: Optional[str]  # exact code, or a prefix ending in "." (e.g. "APIG.")
+    error: type[ServiceError]
+    advice: str
+
+
+# Status + code -> exception and what to do, first match wins (spec §3: key on status AND code).
+ERROR_TABLE: tuple[_Rule, ...] = (
+    _Rule(401, "APIG.0301", AuthenticationError,
+          "check the access key and secret key (and the security token for temporary keys); "
+          "after 5 wrong signatures in a row the key is locked for 5 minutes"),
+    _Rule(401, "APIG.0303", AuthenticationError,
+          "this machine's clock is more than 15 minutes off: set the time (e.g. enable NTP) and try again"),
+    _Rule(401, None, AuthenticationError,
+          "the credentials were refused or have expired: check them, or create new ones in the console's "
+          "My Credentials page"),
+    _Rule(403, "ModelArts.0206", AuthenticationError, "check the access key and secret key"),
+    _Rule(403, "ModelArts.0210", AuthenticationError,
+          "the project id does not belong to these credentials' region: fix project_id (or leave it out to "
+          "have it looked up)"),
+    _Rule(403, "ModelArts.0203", AuthenticationError, "the token is invalid: sign in again"),
+    _Rule(403, "ModelArts.2785", PermissionDeniedError,
+          "ModelArts has no agency: in the ModelArts console open Settings (Global Configuration) and add an "
+          "agency for this account"),
+    _Rule(403, "ModelArts.4310", PermissionDeniedError,
+          "ModelArts may not read this OBS path: check the agency's OBS permissions and the bucket policy"),
+    _Rule(403, None, PermissionDeniedError,
+          "these credentials may not do this: ask the account's administrator for the ModelArts permissions "
+          "(e.g. ModelArts FullAccess) in IAM"),
+    _Rule(404, "ModelArts.3001", ModelNotFoundError, ""),
+    _Rule(409, "ModelArts.3002", ServiceError, ""),  # turned into DuplicateModelError by the caller, who knows the names
+    _Rule(413, None, ServiceError, "the request is larger than the service takes (12 MB): send less (e.g. fewer apis)"),
+    _Rule(429, None, ThrottledError, "too many requests: wait a minute and try again, or ask for a higher quota"),
+    _Rule(None, "ModelArts.3044", ServiceError, "the model files are over 20 GB: make the package smaller"),
+    _Rule(None, "ModelArts.3551", ServiceError,
+          "the OBS path does not exist in this region: check source_location (the folder that contains model/)"),
+    _Rule(None, "ModelArts.1003", PermissionDeniedError, "check that the account may use OBS and is not in arrears"),
+    _Rule(503, None, ServiceError, "the service is unavailable: try again later (this client does not retry a 503, "
+                                   "as the service asks)"),
+    _Rule(None, None, ServiceError, ""),
+)
+
+
+def error_from_response(response: requests.Response, default_advice: str = "") -> ServiceError:
+    """The package's exception for an error answer, with the service's code, message and request id."""
+    body: Any = None
+    try:
+        body = response.json()
+    except ValueError:
+        pass
+    body = body if isinstance(body, dict) else {}
+    nested = body.get("error") if isinstance(body.get("error"), dict) else {}  # IAM: {"error": {"code", "message"}}
+    code = str(body.get("error_code") or body.get("errorCode") or body.get("code") or nested.get("code") or
+               f"HTTP.{response.status_code}")
+    message = str(body.get("error_msg") or body.get("errorMsg") or body.get("message") or nested.get("message") or
+                  (response.reason or "no message").strip())
+    request_id = response.headers.get("X-Request-Id") or body.get("request_id") or None
+    rule = next(r for r in ERROR_TABLE
+                if (r.status is None or r.status == response.status_code)
+                and (r.code is None or code == r.code or (r.code.endswith(".") and code.startswith(r.code))))
+    advice = rule.advice or default_advice or None
+    if rule.error is ModelNotFoundError:
+        model_id = message.split("(", 1)[-1].split(")", 1)[0] if "(" in message else ""
+        return ModelNotFoundError(model_id, request_id)
+    return rule.error(response.status_code, code, message[:2000], request_id, advice)
+
+
+def _is_throttle(response: requests.Response) -> bool:
+    if response.status_code == 429:
+        return True
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and str(body.get("error_code", "")) == "APIG.0308"
+
+
+def _retry_after(response: requests.Response) -> Optional[float]:
+    value = (response.headers.get("Retry-After") or "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def _never_sent(exc: Exception) -> bool:
+    """True when the connection was never made, so not a byte of the request reached the service."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
+def _shown(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+class Transport:
+    """Sends JSON requests with `auth`, retrying what may be retried.
+
+    Idempotent calls (GET, DELETE) are retried on connection errors, read timeouts and 502/504; every call on
+    408, 429 (after Retry-After) and APIG.0308 throttling (after 2–5 s, scaled by the backoff); never on 503 or
+    other 4xx. A state-changing call whose outcome is unknown raises `Ambiguous`. A 401 is tried once more
+    after `auth.invalidate()` when the auth can refresh itself (tokens, temporary keys).
+    """
+
+    def __init__(self, auth: Optional[requests.auth.AuthBase], *, timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+                 retries: int = 4, backoff: Optional[float] = None, sleep: Callable[[float], None] = time.sleep,
+                 http: Optional[requests.Session] = None):
+        self.auth = auth
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff if backoff is not None else float(os.environ.get(ENV_BACKOFF) or 0.5)
+        self.sleep = sleep
+        self.http = http or requests.Session()  # honours HTTP(S)_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _wait(self, attempt: int) -> float:
+        return self.backoff * (2 ** attempt) * (0.5 + random.random() / 2)
+
+    def request(self, method: str, url: str, *, params: Optional[Mapping[str, Any]] = None, body: Any = None,
+                idempotent: Optional[bool] = None, expected: tuple[int, ...] = (200,),
+                headers: Optional[Mapping[str, str]] = None, auth: Any = "default") -> requests.Response:
+        """One call; returns the response when its status is in `expected`, else raises the package's error."""
+        idempotent = method.upper() in ("GET", "HEAD", "DELETE", "PUT") if idempotent is None else idempotent
+        query = canonical_query(params)
+        full_url = f"{url}?{query}" if query else url
+        data = None if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        sent_headers = {"Content-Type": "application/json;charset=UTF-8", "Accept": "application/json",
+                        **(headers or {})}
+        use_auth = self.auth if auth == "default" else auth
+        refreshed = False
+        attempt = 0
+        while True:
+            try:
+                response = self.http.request(method, full_url, data=data, headers=sent_headers, auth=use_auth,
+                                             timeout=self.timeout, allow_redirects=False)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                connect_failed = _never_sent(exc)
+                if (idempotent or connect_failed) and attempt < self.retries:
+                    self.sleep(self._wait(attempt))
+                    attempt += 1
+                    continue
+                if not idempotent and not connect_failed:
+                    raise Ambiguous(f"{method} {_shown(url)}: {type(exc).__name__}") from None
+                raise NetworkError(
+                    f"could not reach {_shown(url)} ({type(exc).__name__}, {attempt + 1} attempts): check the network, "
+                    "the proxy settings (HTTPS_PROXY/NO_PROXY) and the endpoint", _shown(url)) from None
+            except requests.RequestException as exc:
+                raise NetworkError(f"the request to {_shown(url)} failed: {type(exc).__name__}", _shown(url)) from None
+            status = response.status_code
+            if status in expected:
+                return response
+            if status == 401 and not refreshed and callable(getattr(use_auth, "invalidate", None)):
+                refreshed = True
+                if use_auth.invalidate():
+                    continue
+            if attempt < self.retries:
+                throttled = _is_throttle(response)
+                if status == 408 or throttled:
+                    wait = _retry_after(response)
+                    if wait is None:  # APIG.0308 without Retry-After: the service says wait 2-5 s
+                        wait = self.backoff * random.uniform(4, 10) if throttled else self._wait(attempt)
+                    if wait <= MAX_RETRY_AFTER:
+                        self.sleep(wait)
+                        attempt += 1
+                        continue
+                elif status in (502, 504) and idempotent:
+                    self.sleep(self._wait(attempt))
+                    attempt += 1
+                    continue
+            if status in (502, 504) and not idempotent:
+                raise Ambiguous(f"{method} {_shown(url)}: HTTP {status}")
+            raise error_from_response(response)

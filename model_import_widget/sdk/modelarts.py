@@ -1,0 +1,268 @@
+"""`ModelArtsBackend`: the RegistryBackend that talks to the ModelArts REST API (spec §1–§3) over `requests`.
+
+Same contract as the embedded registry: create (a LOCAL_SOURCE folder is uploaded to OBS first), get, list (offset is
+the page index), delete (cascade; per-model failures inside a 200), runtimes. A create whose answer was lost is never
+sent again blindly: the model is looked up by name and version first. No secret reaches a repr, log or exception.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+from ..backend import FINAL_STATUSES, ProgressCallback, RegistryBackend
+from ..errors import (
+    DuplicateModelError,
+    ImportCancelledError,
+    ModelImportError,
+    ModelNotFoundError,
+    ServiceError,
+)
+from .auth import Authenticator
+from .credentials import Credentials
+from .endpoints import Endpoints
+from .http import Ambiguous, Transport
+from .wire import create_body, list_item
+
+ENV_OBS_LOCATION = "MODEL_IMPORT_WIDGET_OBS_LOCATION"
+ENV_POLL_INTERVAL = "MODEL_IMPORT_WIDGET_POLL_INTERVAL"
+DEFAULT_POLL_INTERVAL = 2.0
+"""Seconds between status polls while waiting for a model (the service builds for minutes; tests set ms)."""
+CREATE_ATTEMPTS = 3
+LOOKUP_SETTLE = 0.5
+"""Seconds to wait before looking up a model whose create answer was lost (the service may still be writing it)."""
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class ModelArtsBackend(RegistryBackend):
+    """Models in a ModelArts project. Built on a session's first use; sends nothing until a call needs it."""
+
+    kind = "modelarts"
+
+    def __init__(self, credentials: Credentials, endpoints: Endpoints, *, state_dir: Optional[Path] = None,
+                 poll_interval: Optional[float] = None, transport: Optional[Transport] = None):
+        self.endpoints = endpoints
+        self.auth = Authenticator(credentials, endpoints)
+        self.transport = transport or Transport(self.auth.requests_auth)
+        self.state_dir = state_dir
+        self.poll_interval = poll_interval if poll_interval is not None else float(
+            os.environ.get(ENV_POLL_INTERVAL) or DEFAULT_POLL_INTERVAL)
+        self._events: dict[str, list[dict[str, Any]]] = {}
+        self._uploads: dict[str, tuple[str, list[str]]] = {}  # model id -> (bucket, object keys) uploaded here
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<ModelArtsBackend {self.endpoints.modelarts} ({self.endpoints.region})>"
+
+    def _url(self, path: str = "") -> str:
+        project = self.auth.project_id()
+        return f"{self.endpoints.modelarts}/v1/{project}/models{path}"
+
+    def _note(self, model_id: str, text: str, kind: str = "normal") -> None:
+        with self._lock:
+            self._events.setdefault(model_id, []).append({"event_type": kind, "event_info": text,
+                                                          "create_time": _now_ms()})
+
+    # ---- create -------------------------------------------------------------------------------------------
+
+    def create_model(self, fields: dict[str, Any], *, progress: ProgressCallback | None = None,
+                     cancel: threading.Event | None = None, obs_location: str | None = None) -> str:
+        name, version = str(fields["model_name"]), str(fields["model_version"])
+        existing = self._find(name, version)
+        if existing is not None:
+            raise DuplicateModelError(name, version, existing)
+        uploaded: Optional[tuple[str, list[str]]] = None
+        source = None
+        notes: list[str] = []
+        if str(fields.get("source_location_type") or "OBS_SOURCE").upper() == "LOCAL_SOURCE":
+            source, uploaded, note = self._upload(fields, obs_location, progress, cancel)
+            notes.append(note)
+        try:
+            if cancel is not None and cancel.is_set():
+                raise ImportCancelledError()
+            body = create_body(fields, self.endpoints, source)
+            model_id, how = self._create(body, name, version)
+        except BaseException:
+            if uploaded is not None:
+                self._remove_upload(*uploaded)
+            raise
+        notes.append(how)
+        for text in notes:
+            self._note(model_id, text)
+        if uploaded is not None:
+            with self._lock:
+                self._uploads[model_id] = uploaded
+        if cancel is not None:
+            threading.Thread(target=self._watch_cancel, args=(model_id, cancel), daemon=True,
+                             name=f"modelarts-cancel-{model_id[:8]}").start()
+        return model_id
+
+    def _create(self, body: dict[str, Any], name: str, version: str) -> tuple[str, str]:
+        """POST the model; an answer lost on the way is settled by looking the model up, never by re-sending blindly."""
+        lost = False
+        for _ in range(CREATE_ATTEMPTS):
+            try:
+                response = self.transport.request("POST", self._url(), body=body, idempotent=False)
+            except Ambiguous:
+                lost = True
+                time.sleep(min(LOOKUP_SETTLE, self.poll_interval))
+                found = self._find(name, version)
+                if found is not None:
+                    return found, "Created (the service's answer was lost on the way; found by name and version)"
+                continue  # the service did not create it: sending it again cannot duplicate it
+            except ServiceError as exc:
+                if exc.error_code == "ModelArts.3002":
+                    found = self._find(name, version)
+                    if lost and found is not None:  # our own earlier, lost attempt made it
+                        return found, "Created (the service's answer was lost on the way; found by name and version)"
+                    raise DuplicateModelError(name, version, found, exc.request_id) from None
+                raise
+            model_id = (response.json() or {}).get("model_id")
+            if not model_id:
+                raise ServiceError(response.status_code, "ModelArts.Unexpected",
+                                   "the service accepted the model but answered without a model_id",
+                                   response.headers.get("X-Request-Id"),
+                                   f"look for {name} {version} in the ModelArts console")
+            return str(model_id), f"Created in ModelArts ({self.endpoints.region})"
+        raise ModelImportError(f"the service did not confirm creating {name} {version} after {CREATE_ATTEMPTS} "
+                               "attempts whose answers were lost, and it does not list it: check the network, then "
+                               "import again")
+
+    def _find(self, name: str, version: str) -> Optional[str]:
+        listing = self.list_models(model_name=name, exact_match=True, model_version=version, limit=10)
+        return next((m["model_id"] for m in listing["models"]
+                     if m.get("model_name") == name and m.get("model_version") == version), None)
+
+    def _upload(self, fields: dict[str, Any], obs_location: Optional[str], progress: ProgressCallback | None,
+                cancel: threading.Event | None) -> tuple[str, tuple[str, list[str]], str]:
+        """Upload a LOCAL_SOURCE folder; returns (its obs:// URL, (bucket, keys written), an event text)."""
+        from ..registry.importer import check_layout, human_bytes, resolve_source, walk
+        from .obs import ObsClient, parse_obs_location, upload_folder
+
+        target = (obs_location or os.environ.get(ENV_OBS_LOCATION) or "").strip()
+        if not target:
+            raise ServiceError(400, "ModelArts.3551", "a local folder needs an OBS location to be uploaded to",
+                               None, f"pass obs_location='obs://<bucket>/<folder>/' or set {ENV_OBS_LOCATION}; "
+                                     "ModelArts imports models from OBS")
+        bucket, prefix = parse_obs_location(target)
+        location = str(fields["source_location"])
+        tree = walk(resolve_source(location, "LOCAL_SOURCE", Path.cwd()), location)
+        problem = check_layout(tree, str(fields.get("model_type") or ""))
+        if problem is not None:
+            raise ServiceError(400, "ModelArts.3017", problem, None, "fix the package, then import again")
+        name, version = str(fields["model_name"]), str(fields["model_version"])
+        tag = hashlib.sha256(f"{tree.root}\0{name}\0{version}".encode()).hexdigest()[:8]
+        folder = f"{prefix}{name}-{version}-{tag}/"
+        client = ObsClient(self.endpoints.obs, self.auth.obs_keys, retries=self.transport.retries,
+                           backoff=self.transport.backoff)
+        try:
+            result = upload_folder(client, tree, bucket, folder, progress=progress, cancel=cancel,
+                                   state_dir=self.state_dir)
+        finally:
+            client.close() if hasattr(client, "close") else None
+        resumed = f", {result.resumed_files} resumed from an earlier attempt" if result.resumed_files else ""
+        note = (f"Uploaded {result.files} files ({human_bytes(result.bytes)}) from {tree.root} to "
+                f"obs://{bucket}/{folder}{resumed}")
+        return f"obs://{bucket}/{folder}", (bucket, list(result.keys)), note
+
+    def _remove_upload(self, bucket: str, keys: list[str]) -> None:
+        from .obs import ObsClient
+
+        client = ObsClient(self.endpoints.obs, self.auth.obs_keys, retries=self.transport.retries,
+                           backoff=self.transport.backoff)
+        try:
+            client.delete_objects(bucket, keys)
+        except ModelImportError:
+            pass  # best effort: the original error is what the user must see
+        finally:
+            client.close() if hasattr(client, "close") else None
+
+    def _watch_cancel(self, model_id: str, cancel: threading.Event) -> None:
+        """Setting `cancel` while the model publishes removes it (and what was uploaded for it), as the registry does."""
+        while True:
+            if cancel.wait(self.poll_interval):
+                try:
+                    if self.get_model(model_id)["model_status"] not in FINAL_STATUSES:
+                        self.delete_model(model_id)
+                        with self._lock:
+                            uploaded = self._uploads.pop(model_id, None)
+                        if uploaded is not None:
+                            self._remove_upload(*uploaded)
+                except ModelImportError:
+                    pass
+                return
+            try:
+                if self.get_model(model_id)["model_status"] in FINAL_STATUSES:
+                    return
+            except ModelNotFoundError:
+                return
+            except ModelImportError:
+                continue
+
+    # ---- read ---------------------------------------------------------------------------------------------
+
+    def get_model(self, model_id: str) -> dict[str, Any]:
+        try:
+            response = self.transport.request("GET", self._url(f"/{model_id}"))
+        except ModelNotFoundError as exc:
+            raise ModelNotFoundError(model_id, exc.request_id) from None
+        return response.json()
+
+    def list_models(self, *, model_name: str | None = None, exact_match: bool = False,
+                    model_version: str | None = None, model_status: str | None = None,
+                    description: str | None = None, model_type: str | None = None, offset: int = 0,
+                    limit: int = 1000, sort_by: str = "create_at", order: str = "desc") -> dict[str, Any]:
+        params = {"model_name": model_name or None, "exact_match": "true" if exact_match and model_name else None,
+                  "model_version": model_version or None, "model_status": model_status or None,
+                  "description": description or None, "model_type": model_type or None,
+                  "offset": offset, "limit": limit, "sort_by": sort_by, "order": order}
+        body = self.transport.request("GET", self._url(), params=params).json() or {}
+        models = [list_item(m) for m in body.get("models") or []]
+        return {"total_count": int(body.get("total_count", len(models))), "count": len(models), "models": models}
+
+    def get_model_events(self, model_id: str) -> list[dict[str, Any]]:
+        """What this client did for the model (upload, create), then its status as the service reports it. The
+        REST API publishes no event log; the ModelArts console shows the service's own events."""
+        info = self.get_model(model_id)
+        with self._lock:
+            events = list(self._events.get(model_id, []))
+        status = info.get("model_status", "")
+        if status == "published":
+            events.append({"event_type": "normal", "event_info": "Model published", "create_time": _now_ms()})
+        elif status in ("failed", "building_failed"):
+            events.append({"event_type": "failed", "create_time": _now_ms(),
+                           "event_info": f"ModelArts reports the model {status.replace('_', ' ')}: open the model's "
+                                         "events in the ModelArts console for the reason"})
+        return events
+
+    def wait_model(self, model_id: str, timeout: float | None = None, poll_interval: float | None = None) -> dict[str, Any]:
+        return super().wait_model(model_id, timeout, poll_interval or self.poll_interval)
+
+    def runtimes(self) -> dict[str, list[str]]:
+        body = self.transport.request("GET", self._url("/ai-engine-runtimes")).json() or {}
+        out: dict[str, list[str]] = {}
+        for engine in body.get("engine_runtimes") or []:
+            out.setdefault(str(engine.get("ai_engine")), []).extend(str(r) for r in engine.get("runtimes") or [])
+        return out
+
+    # ---- delete -------------------------------------------------------------------------------------------
+
+    def delete_model(self, model_id: str, *, cascade: bool = False) -> dict[str, Any]:
+        params = {"cascade": True} if cascade else None
+        try:
+            body = self.transport.request("DELETE", self._url(f"/{model_id}"), params=params).json() or {}
+        except ModelNotFoundError as exc:
+            raise ModelNotFoundError(model_id, exc.request_id) from None
+        return {"delete_success_list": list(body.get("delete_success_list") or []),
+                "delete_failed_list": list(body.get("delete_failed_list") or [])}
+
+    def close(self) -> None:
+        self.transport.close()
+        self.auth.close()
