@@ -22,7 +22,6 @@ from traitlets import Bool, Dict, Enum, HasTraits, List, Unicode, observe
 
 from .. import config_file, package, spec
 from ..errors import (
-    BackendUnavailableError,
     DuplicateModelError,
     ImportCancelledError,
     ImportFailedError,
@@ -32,7 +31,7 @@ from ..errors import (
     SpecValidationError,
 )
 from . import i18n
-from ..sdk.backend import FINAL_STATUSES
+from ..backend import FINAL_STATUSES
 from .code import sdk_code
 from .fields import FieldWidget, StockField, StockTable, TableWidget
 
@@ -137,8 +136,12 @@ class ModelImportForm(HasTraits):
     language = Unicode("en", help="en or zh.")
     busy = Bool(False, help="An import is running.")
 
-    def __init__(self, session: Any = None, *, frontend: str = "auto", language: Optional[str] = None, **prefill: Any):
+    def __init__(self, session: Any = None, *, frontend: str = "auto", language: Optional[str] = None,
+                 obs_location: Optional[str] = None, **prefill: Any):
         self.fields: dict[str, Any] = _Fields()
+        self.obs_location = obs_location
+        """Where a local folder is uploaded before a ModelArts import (obs://bucket/dir/); else
+        $MODEL_IMPORT_WIDGET_OBS_LOCATION. Not used by the embedded registry."""
         super().__init__()
         self.widget = VBox(layout=Layout(width="100%", max_width="64em"))
         self.widget.add_class("mi-form")
@@ -304,16 +307,15 @@ class ModelImportForm(HasTraits):
         session = self._session
         if session.backend == "embedded":
             where = f"<b>embedded registry</b> · {html.escape(str(session.home))}"
-        else:
+        else:  # from the session's own attributes: showing the form builds no network client
             source = {"explicit": "explicit credentials", "env": "credentials from the environment",
                       "profile": "credentials from a profile file", "notebook": "the notebook's agency"}
-            region = session.region_name or "region not set"
-            where = f"<b>ModelArts</b> · {html.escape(region)} · {html.escape(source.get(session.credential_source, ''))}"
-            try:
-                session.client
-            except BackendUnavailableError:
-                where += (" · <span class='mi-badge-problem'>not available in this version: "
-                          "use Session(backend='embedded')</span>")
+            region = session.region_name
+            where = (f"<b>ModelArts</b> · {html.escape(region or '')} · "
+                     f"{html.escape(source.get(session.credential_source, ''))}")
+            if not region:
+                where += (" · <span class='mi-badge-problem'>no region: pass region_name= to Session() or set "
+                          "HUAWEICLOUD_SDK_REGION</span>")
         return f"<div class='mi-badge' title='{html.escape(session.describe(), quote=True)}'>{where}</div>"
 
     # ---- values ------------------------------------------------------------------------------------
@@ -711,7 +713,9 @@ class ModelImportForm(HasTraits):
 
         def work() -> None:
             try:
-                model = Model(self._session, publish=False, progress=progress, cancel=self._cancel, _quiet=True, **data)
+                model = Model(self._session, publish=False, progress=progress, cancel=self._cancel, _quiet=True,
+                              obs_location=self.obs_location, **data)
+                pace = getattr(self._session.client, "poll_interval", 0.1)
                 self.model_id = model.model_id
                 while True:
                     try:
@@ -725,7 +729,7 @@ class ModelImportForm(HasTraits):
                         break
                     if copied.is_set() and self.status == "copying":
                         self._set_status("publishing")  # the files are in; the package is being checked
-                    time.sleep(0.1)
+                    time.sleep(max(0.1, pace))
                 model.wait()
                 self._model = model
                 self._generated_name = spec.generate_model_name()  # a blank name gets a new one next time
