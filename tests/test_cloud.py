@@ -6,6 +6,7 @@ No real account is reachable from here: FakeCloud, on 127.0.0.1, is the service 
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import os
@@ -109,26 +110,32 @@ def _write_profile(tmp_path, cloud, region=True):
                        + (f"region = {cloud.region}\n" if region else ""))
 
 
-@pytest.mark.parametrize("source", ["env", "profile", "notebook", "explicit", "password"])
-def test_the_seed_code_imports_from_every_credential_source(source, cloud, monkeypatch, tmp_path, caplog):
-    caplog.set_level(logging.DEBUG)
+SOURCES = ["env", "profile", "notebook", "explicit", "password"]
+
+
+def session_from(source, cloud, monkeypatch, tmp_path) -> Session:
+    """`Session()` as a user's code makes it, with the credentials where `source` says."""
     if source == "env":
         monkeypatch.setenv("HUAWEICLOUD_SDK_AK", cloud.access_key)
         monkeypatch.setenv("HUAWEICLOUD_SDK_SK", cloud.secret_key)
         monkeypatch.setenv("HUAWEICLOUD_SDK_REGION", cloud.region)
-        session = Session()
-    elif source == "profile":
+        return Session()
+    if source == "profile":
         _write_profile(tmp_path, cloud)
-        session = Session()
-    elif source == "notebook":
+        return Session()
+    if source == "notebook":
         monkeypatch.setenv("MODEL_IMPORT_WIDGET_NOTEBOOK", "1")
         monkeypatch.setenv("HUAWEICLOUD_SDK_REGION", cloud.region)
-        session = Session()
-    elif source == "explicit":
-        session = aksk_session(cloud, project_id=cloud.project_id)
-    else:
-        session = Session(account=cloud.account, username=cloud.username, password=cloud.password,
-                          region_name=cloud.region)
+        return Session()
+    if source == "explicit":
+        return aksk_session(cloud, project_id=cloud.project_id)
+    return Session(account=cloud.account, username=cloud.username, password=cloud.password, region_name=cloud.region)
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_the_seed_code_imports_from_every_credential_source(source, cloud, monkeypatch, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    session = session_from(source, cloud, monkeypatch, tmp_path)
     assert (session.backend, session.credential_source) == ("modelarts", "explicit" if source == "password" else source)
 
     source_location = put_obs_package(cloud, f"obs-{source}/")
@@ -150,6 +157,28 @@ def test_the_seed_code_imports_from_every_credential_source(source, cloud, monke
     texts = [caplog.text, repr(session), session.describe(), repr(session.client), repr(model)]
     for secret in secrets_of(cloud):
         assert all(secret not in text for text in texts)
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_the_form_imports_a_local_folder_from_every_credential_source(source, cloud, monkeypatch, tmp_path):
+    from model_import_widget import ModelImportForm
+
+    badge_words = {"env": "credentials from the environment", "profile": "credentials from a profile file",
+                   "notebook": "the notebook's agency", "explicit": "explicit credentials",
+                   "password": "explicit credentials"}
+    session = session_from(source, cloud, monkeypatch, tmp_path)
+    form = ModelImportForm.from_folder(make_package(tmp_path / "pkg"), session)
+    badge = html.unescape(form._badge.value)
+    assert badge_words[source] in badge and cloud.region in badge
+    form.fields["model_name"].value = name = unique("form")
+    form.fields["model_version"].value = "1.0.0"
+    assert form.errors == []
+    model = form.submit(confirm=True)
+    assert form.status == "published" and form.model_id == model.model_id
+    assert cloud.models[model.model_id]["request"]["model_name"] == name
+    assert [m for m in cloud.models.values() if m["request"]["model_name"] == name].__len__() == 1
+    for secret in secrets_of(cloud):
+        assert secret not in form.to_code() and secret not in repr(form)
 
 
 def test_the_notebook_agency_keys_are_refreshed_before_they_expire(cloud, monkeypatch):

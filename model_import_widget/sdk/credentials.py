@@ -63,7 +63,7 @@ class Credentials:
         elif self.kind == "password":
             who = f"IAM user {self.username}" + (f" of account {self.account}" if self.account else "")
         else:
-            who = "the notebook's agency"
+            return "the ModelArts notebook's agency (temporary keys from its metadata service)"
         return f"{who} from {self.origin or self.source}"
 
     def __repr__(self) -> str:

@@ -56,7 +56,10 @@ class ModelArtsBackend(RegistryBackend):
             os.environ.get(ENV_POLL_INTERVAL) or DEFAULT_POLL_INTERVAL)
         self._events: dict[str, list[dict[str, Any]]] = {}
         self._uploads: dict[str, tuple[str, list[str]]] = {}  # model id -> (bucket, object keys) uploaded here
+        self._cancels: dict[str, threading.Event] = {}
+        self._cancelled: set[str] = set()
         self._lock = threading.Lock()
+        self._cancel_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<ModelArtsBackend {self.endpoints.modelarts} ({self.endpoints.region})>"
@@ -100,6 +103,8 @@ class ModelArtsBackend(RegistryBackend):
             with self._lock:
                 self._uploads[model_id] = uploaded
         if cancel is not None:
+            with self._lock:
+                self._cancels[model_id] = cancel
             threading.Thread(target=self._watch_cancel, args=(model_id, cancel), daemon=True,
                              name=f"modelarts-cancel-{model_id[:8]}").start()
         return model_id
@@ -188,15 +193,7 @@ class ModelArtsBackend(RegistryBackend):
         """Setting `cancel` while the model publishes removes it (and what was uploaded for it), as the registry does."""
         while True:
             if cancel.wait(self.poll_interval):
-                try:
-                    if self.get_model(model_id)["model_status"] not in FINAL_STATUSES:
-                        self.delete_model(model_id)
-                        with self._lock:
-                            uploaded = self._uploads.pop(model_id, None)
-                        if uploaded is not None:
-                            self._remove_upload(*uploaded)
-                except ModelImportError:
-                    pass
+                self._cancel_now(model_id)
                 return
             try:
                 if self.get_model(model_id)["model_status"] in FINAL_STATUSES:
@@ -205,6 +202,27 @@ class ModelArtsBackend(RegistryBackend):
                 return
             except ModelImportError:
                 continue
+
+    def _cancel_now(self, model_id: str) -> bool:
+        """Delete a model that is still publishing, then what was uploaded for it; True if it is gone. Called by the
+        watcher and by wait_model, whichever sees the cancel first; the other waits here and finds it done."""
+        with self._cancel_lock:
+            if model_id in self._cancelled:
+                return True
+            try:
+                if self.get_model(model_id)["model_status"] in FINAL_STATUSES:
+                    return False  # too late: it is published (or failed) and stays
+                self.delete_model(model_id)
+            except ModelNotFoundError:
+                pass
+            except ModelImportError:
+                return False
+            self._cancelled.add(model_id)
+            with self._lock:
+                uploaded = self._uploads.pop(model_id, None)
+            if uploaded is not None:  # the model no longer refers to the files: now they can go
+                self._remove_upload(*uploaded)
+            return True
 
     # ---- read ---------------------------------------------------------------------------------------------
 
@@ -243,7 +261,23 @@ class ModelArtsBackend(RegistryBackend):
         return events
 
     def wait_model(self, model_id: str, timeout: float | None = None, poll_interval: float | None = None) -> dict[str, Any]:
-        return super().wait_model(model_id, timeout, poll_interval or self.poll_interval)
+        """Poll until published or failed; a cancel set meanwhile removes the model (ModelNotFoundError after)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        interval = poll_interval or self.poll_interval
+        with self._lock:
+            cancel = self._cancels.get(model_id)
+        while True:
+            if cancel is not None and cancel.is_set() and self._cancel_now(model_id):
+                raise ModelNotFoundError(model_id)
+            info = self.get_model(model_id)
+            if info["model_status"] in FINAL_STATUSES:
+                return info
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"model {model_id} is still {info['model_status']} after {timeout} s")
+            if cancel is not None:
+                cancel.wait(interval)
+            else:
+                time.sleep(interval)
 
     def runtimes(self) -> dict[str, list[str]]:
         body = self.transport.request("GET", self._url("/ai-engine-runtimes")).json() or {}
