@@ -425,3 +425,75 @@ def test_the_create_body_follows_the_wire_contract(cloud):
 def test_runtimes_come_from_the_service(cloud):
     runtimes = aksk_session(cloud).client.runtimes()
     assert "python3.6" in runtimes["PyTorch"] or runtimes["PyTorch"]
+
+
+# ---- proxies: honoured for the services, never for the metadata service ---------------------------------------
+
+
+class _ForwardProxy:
+    """A plain HTTP forward proxy on 127.0.0.1 that records the absolute URLs it carried."""
+
+    def __init__(self):
+        import http.client
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import urlsplit
+
+        carried = self.carried = []
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def _forward(self):
+                target = urlsplit(self.path)
+                carried.append(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=10)
+                path = target.path + (f"?{target.query}" if target.query else "")
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("proxy-connection", "connection")}
+                upstream.request(self.command, path, body=body, headers=headers)
+                answer = upstream.getresponse()
+                data = answer.read()
+                self.send_response(answer.status)
+                for key, value in answer.getheaders():
+                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                upstream.close()
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_proxy_variables_are_honoured_except_for_the_metadata_service(cloud, monkeypatch, tmp_path):
+    proxy = _ForwardProxy()
+    try:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.setenv("http_proxy", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.setenv("MODEL_IMPORT_WIDGET_NOTEBOOK", "1")
+        monkeypatch.setenv("HUAWEICLOUD_SDK_REGION", cloud.region)
+        session = Session()
+        model = seed_model(session, str(make_package(tmp_path / "pkg")), source_location_type="LOCAL_SOURCE")
+        assert model.get_model_info()["model_status"] == "published"
+        assert any(url.startswith(cloud.modelarts_url) for url in proxy.carried)  # ModelArts through the proxy
+        assert any(url.startswith(cloud.obs_url) for url in proxy.carried)  # and the OBS upload
+        assert any(url.startswith(cloud.iam_url) for url in proxy.carried)  # and IAM (the project lookup)
+        assert not any(url.startswith(cloud.metadata_url) for url in proxy.carried)  # never the metadata service
+        assert cloud.metadata_calls > 0
+    finally:
+        proxy.close()

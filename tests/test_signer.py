@@ -82,7 +82,8 @@ def test_signer_auth_signs_the_prepared_request_with_project_and_security_token(
     assert headers["X-Project-Id"] == "proj1" and headers["X-Security-Token"] == "the-token"
     names = headers["Authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")
     assert {"x-project-id", "x-security-token", "x-sdk-date", "host"} <= set(names)
-    expected = sign("GET", prepared.url, {k: v for k, v in headers.items() if k != "Authorization"}, None,
+    assert not {"connection", "accept-encoding", "user-agent"} & set(names)  # a proxy may rewrite those
+    expected = sign("GET", prepared.url, {k: v for k, v in headers.items() if k.lower() in names}, None,
                     access_key="AK-temp", secret_key="SK-temp")["Authorization"]
     assert headers["Authorization"] == expected
     assert "SK-temp" not in repr(auth)

@@ -21,6 +21,12 @@ CONTENT_SHA256_HEADER = "X-Sdk-Content-Sha256"
 
 Body = Union[bytes, str, None]
 
+UNSIGNED_HEADERS = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer",
+                              "transfer-encoding", "upgrade", "user-agent", "accept-encoding", "accept",
+                              "content-length"})
+"""Headers SignerAuth leaves out of the signature although `requests` sends them: hop-by-hop ones a proxy rewrites
+(a signed `Connection: keep-alive` fails behind a proxy), and transport details the vendor SDK never signs either."""
+
 
 def _encode(text: str) -> str:
     return quote(text, safe="~")
@@ -128,10 +134,11 @@ class SignerAuth(requests.auth.AuthBase):
             headers["X-Project-Id"] = project_id
         if security_token:
             headers["X-Security-Token"] = security_token
-        signed = sign(request.method or "GET", request.url or "", headers, request.body,
+        to_sign = {name: value for name, value in headers.items() if name.lower() not in UNSIGNED_HEADERS}
+        signed = sign(request.method or "GET", request.url or "", to_sign, request.body,
                       access_key=access_key, secret_key=secret_key)
         request.headers.clear()
-        request.headers.update(signed)
+        request.headers.update({**headers, **signed})
         return request
 
     def __repr__(self) -> str:
