@@ -1,4 +1,5 @@
-"""Regenerates the README's screenshots of the form: docs/form.png (light theme) and docs/form-dark.png.
+"""Regenerates the README's screenshots of the form: docs/form.png (light theme), docs/form-dark.png and
+docs/form-cloud-badge.png (the badge of a form whose Session() found cloud credentials, against the contract server).
 
     .venv/bin/python scripts/screenshot.py          # after `bash scripts/setup.sh` (rerun it when js/ changed)
 
@@ -21,7 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-TEST = "tests/browser/test_form_browser.py::test_readme_screenshots"
+TESTS = ["tests/browser/test_form_browser.py::test_readme_screenshots",
+         "tests/browser/test_cloud_browser.py::test_cloud_badge_screenshot"]
 
 
 def has_cjk_font() -> bool:
@@ -38,9 +40,9 @@ def main() -> int:
         return 1
     DOCS.mkdir(exist_ok=True)
     env = {**os.environ, "MODEL_IMPORT_WIDGET_SCREENSHOTS": str(DOCS), "MODEL_IMPORT_WIDGET_BACKEND": "embedded"}
-    result = subprocess.run([sys.executable, "-m", "pytest", TEST, "-q", "-p", "no:cacheprovider"], cwd=ROOT, env=env)
+    result = subprocess.run([sys.executable, "-m", "pytest", *TESTS, "-q", "-p", "no:cacheprovider"], cwd=ROOT, env=env)
     if result.returncode == 0:
-        for name in ("form.png", "form-dark.png"):
+        for name in ("form.png", "form-dark.png", "form-cloud-badge.png"):
             path = DOCS / name
             print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KB")
     return result.returncode
