@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import statistics
 import sys
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -53,9 +53,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    ready = multiprocessing.Queue()
+    server = multiprocessing.Process(target=serve, args=(ready,), daemon=True)  # its own process: no GIL shared
+    server.start()
+    base = f"http://127.0.0.1:{ready.get(timeout=10)}"
     url = f"{base}/v1/{PROJECT}/models/{MODEL_ID}"
     credentials = Credentials("explicit", "aksk", access_key="BENCHAK0000000000000", project_id=PROJECT,
                               region_name="cn-north-4", _secret_key="bench-secret-key")
@@ -86,7 +87,13 @@ def main() -> None:
     print(f"ModelArtsBackend.get_model        : {statistics.median(per_client):8.1f} µs/request")
     print(f"ratio client / bare               : {statistics.median(ratios):.2f}x  (rounds {min(ratios):.2f}-"
           f"{max(ratios):.2f}; goal <= 1.2x)")
-    server.shutdown()
+    server.terminate()
+
+
+def serve(ready) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    ready.put(server.server_address[1])
+    server.serve_forever()
 
 
 if __name__ == "__main__":
