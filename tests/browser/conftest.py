@@ -29,9 +29,12 @@ from jupyter_client import BlockingKernelClient
 from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
-# No sandbox (root in a container) and none of the background traffic a fresh profile starts.
+# No sandbox (root in a container) and none of the background traffic a fresh profile starts: the tests' network
+# guard (tests/netguard) covers Python processes only, so Chromium itself must not try.
 CHROMIUM_ARGS = [
     "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-domain-reliability",
