@@ -1,4 +1,4 @@
-"""config_file: the 30 real config.json files, tolerance, errors with positions, write/load round trips, fuzzing."""
+"""config_file: own fixtures and the 30 real config.json files, tolerance, errors with positions, round trips."""
 
 from __future__ import annotations
 
@@ -19,12 +19,22 @@ from model_import_widget import config_file
 from model_import_widget.config_file import ConfigFile, ConfigWarning, dumps, load, loads, write
 from model_import_widget.errors import ConfigFileError
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "modelarts-configs"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "configs"
+BROKEN_FIXTURE = "tensorflow-broken-wrapped-comment.json"
+RECOVERABLE_FIXTURES = sorted(p.name for p in FIXTURES.glob("*.json") if p.name != BROKEN_FIXTURE)
 
 
-def corpus(number: int) -> Path:
-    (found,) = CORPUS.glob(f"{number:02d}-*.json")
-    return found
+def fixture(name: str) -> Path:
+    return FIXTURES / name
+
+
+@pytest.fixture(scope="session")
+def corpus(real_corpus):
+    """`corpus(number)`: that file of the shared real-world corpus (the tests using it skip without it)."""
+    def find(number: int) -> Path:
+        (found,) = real_corpus.glob(f"{number:02d}-*.json")
+        return found
+    return find
 
 
 def messages(result: ConfigFile) -> list[str]:
@@ -41,7 +51,129 @@ def package(fields: dict, name: str) -> dict:
     return next(p for group in fields["dependencies"] for p in group["packages"] if p["package_name"] == name)
 
 
-# ------------------------------------------------------------------------------------------------- the corpus
+# --------------------------------------------------------------------------------------- the project's fixtures
+
+
+@pytest.mark.parametrize("name", RECOVERABLE_FIXTURES)
+def test_every_fixture_loads_and_writes_back_without_what_was_repaired(name, tmp_path):
+    first = load(fixture(name))
+    assert first.fields["model_type"] and first.fields["model_algorithm"] and first.path == fixture(name)
+    if "apis" in first.fields:
+        (api,) = first.fields["apis"]
+        assert api["url"] == "/" and api["method"] == "post" and "procotol" not in api
+        assert first.fields["input_params"] and all(p["url"] == "/" for p in first.fields["input_params"])
+    again = load(write(tmp_path / "config.json", first.fields))
+    assert again.fields == first.fields
+    repaired = ("comment", "procotol", "misspelt", "trailing comma", "GBK", "empty", "moved", "read as the boolean")
+    assert not [w for w in messages(again) if any(r in w for r in repaired)]
+
+
+def test_fixture_clean_file_loads_without_warnings():
+    result = load(fixture("pytorch-object-detection.json"))
+    assert result.warnings == [] and result.encoding == "utf-8"
+    assert result.fields["apis"][0]["protocol"] == "https"
+    assert [p["param_name"] for p in result.fields["output_params"]] == [
+        "detection_classes", "detection_boxes", "detection_scores"]
+
+
+def test_fixture_comments_typos_and_commented_out_metrics():
+    assert not fixture("pytorch-comments.json").read_bytes().endswith(b"\n")
+    result = load(fixture("pytorch-comments.json"))
+    warned(result, "6 comments removed", line=2)
+    warned(result, '"procotol" misspelt', line=9)
+    warned(result, 'response Content-type "multipart/from-data" misspelt', line=17)
+    fields = result.fields
+    assert "metrics" not in fields  # commented out in the file
+    assert fields["model_algorithm"] == "image_classification"  # the tab-indented line
+    assert fields["apis"][0]["protocol"] == "https"
+    assert fields["apis"][0]["response"]["Content-type"] == "multipart/form-data"
+    assert fields["input_params"] == [{"url": "/", "param_name": "photo", "param_type": "file"}]
+    assert fields["dependencies"] == [{"installer": "pip", "packages": [
+        {"restraint": "EXACT", "package_version": "1.6.0", "package_name": "torch"}]}]
+
+
+def test_fixture_trailing_comma_left_by_a_commented_out_block_in_a_crlf_file():
+    assert b"\r\n" in fixture("pytorch-trailing-comma-crlf.json").read_bytes()
+    result = load(fixture("pytorch-trailing-comma-crlf.json"))
+    warned(result, "4 comments removed", line=5)
+    warned(result, "trailing comma before the end of the object removed", line=15)
+    warned(result, '"procotol" misspelt', line=10)
+    assert "dependencies" not in result.fields
+    assert [p["param_name"] for p in result.fields["output_params"]] == ["boxes", "classes"]
+
+
+def test_fixture_gbk_file_is_read_and_said_so():
+    data = fixture("pytorch-gbk-comments.json").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    assert "模型类型" in data.decode("gbk")
+    result = load(fixture("pytorch-gbk-comments.json"))
+    assert result.encoding == "gb18030"
+    gbk = warned(result, "not UTF-8: read as Chinese GBK")
+    assert gbk.line == 3 and str(gbk).startswith("line 3: ")
+    warned(result, "2 comments removed", line=3)
+    warned(result, 'response Content-type "applicaton/json" misspelt', line=13)
+    assert "runtime" not in result.fields and result.fields["metrics"]["accuracy"] == 1
+    assert [p["param_name"] for p in result.fields["output_params"]] == ["logits"]
+
+
+def test_fixture_wrapped_comment_raises_with_the_line_of_the_bare_words():
+    with pytest.raises(ConfigFileError) as caught:
+        load(fixture(BROKEN_FIXTURE))
+    error = caught.value
+    assert (error.line, error.column) == (7, 1)
+    assert error.path == str(fixture(BROKEN_FIXTURE))
+    assert "line 7, column 1" in str(error)
+    assert "'response'" in str(error) and "comment on line 6 probably wrapped" in str(error)
+
+
+def test_fixture_tab_indented_pins_and_no_runtime():
+    result = load(fixture("tensorflow-tabs-atleast.json"))
+    packages = result.fields["dependencies"][0]["packages"]
+    assert [p["restraint"] for p in packages] == ["ATLEAST"] * 9
+    assert package(result.fields, "absl-py")["package_version"] == "1.6.0"
+    assert "runtime" not in result.fields
+    assert [str(w) for w in result.warnings] == ['line 5: "procotol" misspelt: read as "protocol"']
+
+
+def test_fixture_one_line_file_keeps_extra_keys_and_reads_text_booleans():
+    result = load(fixture("mxnet-minified.json"))
+    fields = result.fields
+    assert fields["tunable"] is False and fields["model_source"] == "algos" and fields["dependencies"] == []
+    warned(result, '"tunable" is the text "false"', line=1)
+    warned(result, 'response "required" names "predicted_label"', line=1)
+
+
+def test_fixture_item_typo_in_a_schema():
+    result = load(fixture("mindspore-template.json"))
+    warned(result, '"item" misspelt in the schema of "mask"', line=13)
+    assert result.fields["apis"][0]["response"]["data"]["properties"]["mask"]["items"] == [{"type": "number"}]
+    assert result.fields["metrics"] == {"MIoU": 0.72}
+
+
+def test_fixture_packages_as_people_write_them():
+    result = load(fixture("pytorch-packages-quirks.json"))
+    empty = warned(result, 'package "jieba": empty package_version and restraint removed')
+    assert empty.line == 18 and "latest version" in empty.message
+    assert package(result.fields, "jieba") == {"package_name": "jieba"}
+    assert package(result.fields, "tqdm") == {"package_name": "tqdm"}
+    assert warned(result, 'package "requests" is listed twice (first on line 22)').line == 23
+    assert len(result.fields["dependencies"]) == 2
+    warned(result, '"required" sat beside "data" in response', line=13)
+    response = result.fields["apis"][0]["response"]
+    assert "required" not in response and response["data"]["required"] == ["label"]
+    assert result.fields["metrics"] == {"f1": 1, "accuracy": 1, "precision": 1, "recall": 1}
+
+
+def test_fixture_bare_request_without_apis_is_kept_and_reported():
+    result = load(fixture("tensorflow-no-apis.json"))
+    warning = warned(result, 'a top-level "request" was found but no "apis"')
+    assert warning.line == 5 and "Move it into" in warning.message
+    assert "apis" not in result.fields and "input_params" not in result.fields
+    assert result.fields["request"]["data"]["properties"]["text"] == {"type": "file"}
+
+
+# -------------------------------------------------------------------------------- the real-world corpus (../shared)
 
 MODEL_TYPES = {**dict.fromkeys(range(1, 13), "PyTorch"), **dict.fromkeys(range(13, 22), "TensorFlow"),
                22: "MXNet", 23: "MXNet", 24: "Caffe", 25: "MindSpore", 26: "MindSpore", 27: "Customize",
@@ -49,12 +181,12 @@ MODEL_TYPES = {**dict.fromkeys(range(1, 13), "PyTorch"), **dict.fromkeys(range(1
 RECOVERABLE = [n for n in range(1, 31) if n != 20]
 
 
-def test_the_corpus_is_there():
-    assert len(list(CORPUS.glob("[0-3][0-9]-*.json"))) == 30, f"corpus expected at {CORPUS}"
+def test_the_corpus_is_there(real_corpus):
+    assert len(list(real_corpus.glob("[0-3][0-9]-*.json"))) == 30
 
 
 @pytest.mark.parametrize("number", RECOVERABLE)
-def test_every_recoverable_file_loads_with_its_model_type_and_apis(number):
+def test_every_recoverable_file_loads_with_its_model_type_and_apis(number, corpus):
     result = load(corpus(number))
     fields = result.fields
     assert fields["model_type"] == MODEL_TYPES[number]
@@ -70,7 +202,7 @@ def test_every_recoverable_file_loads_with_its_model_type_and_apis(number):
 
 
 @pytest.mark.parametrize("number", RECOVERABLE)
-def test_writing_a_corpus_file_back_round_trips_and_leaves_only_real_problems(number, tmp_path):
+def test_writing_a_corpus_file_back_round_trips_and_leaves_only_real_problems(number, tmp_path, corpus):
     first = load(corpus(number))
     written = write(tmp_path / "config.json", first.fields)
     again = load(written)
@@ -81,12 +213,12 @@ def test_writing_a_corpus_file_back_round_trips_and_leaves_only_real_problems(nu
     assert json.loads(text) is not None and text.endswith("}\n")
 
 
-def test_files_without_quirks_load_without_warnings():
+def test_files_without_quirks_load_without_warnings(corpus):
     for number in (2, 3, 5, 6, 16, 17, 24):
         assert load(corpus(number)).warnings == [], number
 
 
-def test_01_comments_typos_and_commented_out_metrics():
+def test_01_comments_typos_and_commented_out_metrics(corpus):
     result = load(corpus(1))
     assert warned(result, "11 comments removed", line=2)
     warned(result, '"procotol" misspelt', line=22)
@@ -103,7 +235,7 @@ def test_01_comments_typos_and_commented_out_metrics():
                                                                  "detection_scores"]
 
 
-def test_02_param_types_are_kept_as_written():
+def test_02_param_types_are_kept_as_written(corpus):
     fields = load(corpus(2)).fields
     assert fields["model_algorithm"] == "LayoutLMv3"
     assert {p["param_name"]: p["param_type"] for p in fields["output_params"]}["items"] == "list"
@@ -111,7 +243,7 @@ def test_02_param_types_are_kept_as_written():
         "torchvision", "torch", "torchtext", "transformers", "datasets"]
 
 
-def test_04_empty_versions_and_restraints_are_dropped_with_a_warning_each():
+def test_04_empty_versions_and_restraints_are_dropped_with_a_warning_each(corpus):
     result = load(corpus(4))
     empties = [w for w in result.warnings if "empty package_version and restraint removed" in w.message]
     assert [w.line for w in empties] == [77, 82, 87, 92, 97]
@@ -122,14 +254,14 @@ def test_04_empty_versions_and_restraints_are_dropped_with_a_warning_each():
     assert len(result.fields["dependencies"][0]["packages"]) == 10
 
 
-def test_05_crlf_and_name_only_packages():
+def test_05_crlf_and_name_only_packages(corpus):
     assert b"\r\n" in corpus(5).read_bytes()
     result = load(corpus(5))
     assert package(result.fields, "tqdm") == {"package_name": "tqdm"}
     assert result.fields["input_params"] == [{"url": "/", "param_name": "input_img", "param_type": "file"}]
 
 
-def test_06_two_dependency_groups_keep_their_packages():
+def test_06_two_dependency_groups_keep_their_packages(corpus):
     fields = load(corpus(6)).fields
     assert len(fields["dependencies"]) == 2
     assert package(fields, "scikit-learn") == {"restraint": "EXACT", "package_name": "scikit-learn",
@@ -138,7 +270,7 @@ def test_06_two_dependency_groups_keep_their_packages():
     assert fields["apis"][0]["request"]["data"]["properties"]["sample"]["minItems"] == 20
 
 
-def test_07_required_beside_data_is_moved_and_content_type_mismatch_reported():
+def test_07_required_beside_data_is_moved_and_content_type_mismatch_reported(corpus):
     result = load(corpus(7))
     warned(result, '"required" sat beside "data" in response', line=41)
     warned(result, 'file parameter "all_data" but Content-type application/json', line=13)
@@ -150,7 +282,7 @@ def test_07_required_beside_data_is_moved_and_content_type_mismatch_reported():
     assert result.fields["model_algorithm"] == "Radio Map Reconstruction"
 
 
-def test_08_sixteen_dependency_groups_and_a_duplicate_package():
+def test_08_sixteen_dependency_groups_and_a_duplicate_package(corpus):
     result = load(corpus(8))
     groups = result.fields["dependencies"]
     assert len(groups) == 16 and all(g["installer"] == "pip" and len(g["packages"]) == 1 for g in groups)
@@ -160,7 +292,7 @@ def test_08_sixteen_dependency_groups_and_a_duplicate_package():
     assert result.fields["runtime"] == "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64"
 
 
-def test_09_empty_restraints_and_integer_metrics():
+def test_09_empty_restraints_and_integer_metrics(corpus):
     result = load(corpus(9))
     assert len([w for w in result.warnings if "empty restraint and package_version" in w.message]) == 4
     assert package(result.fields, "torchvision") == {"restraint": "ATLEAST", "package_version": "0.11",
@@ -168,7 +300,7 @@ def test_09_empty_restraints_and_integer_metrics():
     assert result.fields["metrics"] == {"f1": 1, "accuracy": 1, "precision": 1, "recall": 1}
 
 
-def test_10_comments_around_a_url_in_a_comment_and_object_outputs_are_not_flattened():
+def test_10_comments_around_a_url_in_a_comment_and_object_outputs_are_not_flattened(corpus):
     result = load(corpus(10))
     warned(result, "14 comments removed", line=5)
     warned(result, 'response Content-type "applicaton/json" misspelt', line=54)
@@ -177,7 +309,7 @@ def test_10_comments_around_a_url_in_a_comment_and_object_outputs_are_not_flatte
     assert "dependencies" not in result.fields and "metrics" not in result.fields
 
 
-def test_11_trailing_comma_left_by_a_commented_out_block():
+def test_11_trailing_comma_left_by_a_commented_out_block(corpus):
     result = load(corpus(11))
     warned(result, "trailing comma before the end of the object removed", line=71)
     warned(result, "comments removed", line=52)
@@ -187,7 +319,7 @@ def test_11_trailing_comma_left_by_a_commented_out_block():
         "detection_classes", "detection_scores", "detection_boxes"]
 
 
-def test_12_gbk_file_is_read_and_said_so():
+def test_12_gbk_file_is_read_and_said_so(corpus):
     with pytest.raises(UnicodeDecodeError):
         corpus(12).read_bytes().decode("utf-8")
     result = load(corpus(12))
@@ -200,27 +332,27 @@ def test_12_gbk_file_is_read_and_said_so():
     assert [p["param_name"] for p in result.fields["output_params"]] == ["logits"]
 
 
-def test_13_and_14_tab_indented_pins():
+def test_13_and_14_tab_indented_pins(corpus):
     thirteen, fourteen = load(corpus(13)).fields, load(corpus(14)).fields
     assert [p["restraint"] for p in thirteen["dependencies"][0]["packages"]] == ["ATLEAST"] * 9
     assert package(fourteen, "opencv-python-headless")["package_version"] == "3.4.1.15"
     assert "runtime" not in thirteen and "runtime" not in fourteen
 
 
-def test_16_17_runtime_and_versions_kept_verbatim():
+def test_16_17_runtime_and_versions_kept_verbatim(corpus):
     assert load(corpus(16)).fields["runtime"] == "tf1.13-python3.6-cpu"
     assert package(load(corpus(16)).fields, "Keras")["package_version"] == "2.2.4"
     assert package(load(corpus(17)).fields, "tensorflow")["package_version"] == "2.0.0rc1"
 
 
-def test_18_bare_request_without_apis_is_kept_and_reported():
+def test_18_bare_request_without_apis_is_kept_and_reported(corpus):
     result = load(corpus(18))
     warning = warned(result, 'a top-level "request" was found but no "apis"')
     assert warning.line == 5 and "Move it into" in warning.message
     assert result.fields["request"]["data"]["properties"]["text"] == {"type": "file"}
 
 
-def test_19_builtin_algorithm_output_keeps_extra_keys_and_fixes_item():
+def test_19_builtin_algorithm_output_keeps_extra_keys_and_fixes_item(corpus):
     result = load(corpus(19))
     fields = result.fields
     assert fields["algorithm"] == "retinanet_resnet_v1_50" and fields["model_source"] == "algos"
@@ -231,7 +363,7 @@ def test_19_builtin_algorithm_output_keeps_extra_keys_and_fixes_item():
     assert package(fields, "h5py") == {"package_name": "h5py"}
 
 
-def test_20_wrapped_comments_raise_with_the_line_of_the_bare_words():
+def test_20_wrapped_comments_raise_with_the_line_of_the_bare_words(corpus):
     with pytest.raises(ConfigFileError) as caught:
         load(corpus(20))
     error = caught.value
@@ -241,38 +373,38 @@ def test_20_wrapped_comments_raise_with_the_line_of_the_bare_words():
     assert "'response'" in str(error) and "comment on line 6 probably wrapped" in str(error)
 
 
-def test_21_leading_whitespace_and_empty_metrics():
+def test_21_leading_whitespace_and_empty_metrics(corpus):
     assert corpus(21).read_bytes().startswith(b"  {")
     result = load(corpus(21))
     assert result.fields["metrics"] == {} and result.fields["runtime"] == "python2.7"
     assert len([w for w in result.warnings if '"applicaton/json" misspelt' in w.message]) == 2
 
 
-def test_22_required_names_an_undefined_property():
+def test_22_required_names_an_undefined_property(corpus):
     result = load(corpus(22))
     warned(result, 'response "required" names "predicted_label"')
     assert result.fields["dependencies"] == []
 
 
-def test_23_execution_code_is_kept():
+def test_23_execution_code_is_kept(corpus):
     fields = load(corpus(23)).fields
     assert fields["execution_code"] == "https://obs-6809.obs.myhwclouds.com/code/classification.py"
 
 
-def test_24_caffe_builtin_keys():
+def test_24_caffe_builtin_keys(corpus):
     fields = load(corpus(24)).fields
     assert fields["tunable"] is False and fields["service_name"] == "builtin_algorithms"
     assert fields["metrics"]["accuracy"] == 1.0
 
 
-def test_25_26_mindspore_templates():
+def test_25_26_mindspore_templates(corpus):
     assert load(corpus(25)).fields["metrics"] == {"MIoU": 0.761577}
     result = load(corpus(26))
     warned(result, '"item" misspelt in the schema of "result"', line=27)
     assert result.fields["apis"][0]["response"]["data"]["properties"]["result"]["items"] == [{"type": "string"}]
 
 
-def test_27_unknown_model_type_and_text_plain_are_reported_not_changed():
+def test_27_unknown_model_type_and_text_plain_are_reported_not_changed(corpus):
     result = load(corpus(27))
     warned(result, 'model_type "Customize" is not one ModelArts knows', line=4)
     warned(result, 'request Content-type "text/plain"', line=10)
@@ -280,19 +412,19 @@ def test_27_unknown_model_type_and_text_plain_are_reported_not_changed():
     assert package(result.fields, "gym[atari]")["package_version"] == "0.18.0"
 
 
-def test_28_api_without_protocol():
+def test_28_api_without_protocol(corpus):
     result = load(corpus(28))
     assert "protocol" not in result.fields["apis"][0]
     warned(result, '"applicaton/json" misspelt', line=34)
 
 
-def test_29_image_model_without_swr_location():
+def test_29_image_model_without_swr_location(corpus):
     result = load(corpus(29))
     assert result.fields["model_type"] == "Image"
     warned(result, 'Image model imported from OBS needs "swr_location"')
 
 
-def test_30_string_boolean_and_request_wrapped_in_data():
+def test_30_string_boolean_and_request_wrapped_in_data(corpus):
     result = load(corpus(30))
     assert result.fields["tunable"] is False
     warned(result, '"tunable" is the text "false"', line=1)
@@ -475,7 +607,7 @@ def test_an_item_property_is_not_mistaken_for_the_items_typo():
 
 
 def test_written_file_has_the_spelling_the_service_expects(tmp_path):
-    path = write(tmp_path / "config.json", load(corpus(12)).fields)
+    path = write(tmp_path / "config.json", load(fixture("pytorch-gbk-comments.json")).fields)
     text = path.read_text(encoding="utf-8")
     assert text.endswith("}\n") and '\n    "model_algorithm": "image_classification",\n' in text
     assert '"protocol": "http"' in text and "procotol" not in text
@@ -524,7 +656,7 @@ def test_write_builds_apis_from_params_one_per_url():
 
 
 def test_edited_params_update_the_apis_and_keep_the_rest_of_the_schema():
-    fields = load(corpus(13)).fields
+    fields = load(fixture("tensorflow-tabs-atleast.json")).fields
     fields["input_params"] = [{"url": "/", "param_name": "images", "param_type": "file", "param_desc": "a photo"}]
     fields["output_params"] = [p for p in fields["output_params"] if p["param_name"] == "scores"]
     document = json.loads(dumps(fields))
@@ -690,8 +822,17 @@ def test_round_trip_through_a_real_file(fields):
 
 
 @settings(max_examples=100, deadline=None)
+@given(st.sampled_from(sorted(FIXTURES.glob("*.json"))), st.integers(0, 10_000), st.binary(max_size=3),
+       st.integers(0, 3))
+def test_damaged_fixture_files_give_a_result_or_a_config_file_error(path, at, insert, delete):
+    data = path.read_bytes()
+    at %= len(data)
+    only_config_file_errors(data[:at] + insert + data[at + delete:])
+
+
+@settings(max_examples=100, deadline=None)
 @given(st.sampled_from(RECOVERABLE + [20]), st.integers(0, 10_000), st.binary(max_size=3), st.integers(0, 3))
-def test_damaged_corpus_files_give_a_result_or_a_config_file_error(number, at, insert, delete):
+def test_damaged_corpus_files_give_a_result_or_a_config_file_error(corpus, number, at, insert, delete):
     data = corpus(number).read_bytes()
     at %= len(data)
     only_config_file_errors(data[:at] + insert + data[at + delete:])

@@ -16,12 +16,8 @@ from model_import_widget.errors import DuplicateModelError, ImportCancelledError
 from model_import_widget.widget.fields import FieldWidget, StockField, StockTable, TableWidget
 from model_import_widget.widget.form import next_free_version
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "modelarts-configs"
-
-
-def corpus(number: int) -> Path:
-    (found,) = CORPUS.glob(f"{number:02d}-*.json")
-    return found
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "configs"
+DETECTION = FIXTURES / "pytorch-object-detection.json"  # clean: PyTorch object_detection, four pinned packages
 
 
 @pytest.fixture(autouse=True)
@@ -201,21 +197,37 @@ def test_value_trait_and_setting_it_from_code(session, tmp_path):
 # ---- prefill ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("number, model_type, algorithm, inputs, packages", [
-    (3, "PyTorch", "object_detection", ["images"], 4),
-    (13, "TensorFlow", "image_classification", ["images"], 9),
-    (22, "MXNet", "image_classification", ["images"], 0),
-    (25, "MindSpore", "semantic_segmentation", ["images"], 0),
-])
-def test_prefill_from_corpus_folders(session, tmp_path, number, model_type, algorithm, inputs, packages):
-    folder = make_package(tmp_path / "pkg", corpus(number))
-    form = ModelImportForm.from_folder(folder, session)
+def assert_prefilled(form, model_type, algorithm, inputs, packages):
     assert form.fields["source_location_type"].value == "LOCAL_SOURCE"
     assert form.fields["model_type"].value == model_type
     assert form.fields["model_algorithm"].value == algorithm
     assert [row["param_name"] for row in form.fields["input_params"].value] == inputs
     assert len(form.fields["dependencies"].value) == packages
     assert json.loads(form.fields["apis"].value)[0]["url"] == "/"
+
+
+@pytest.mark.parametrize("name, model_type, algorithm, inputs, packages", [
+    ("pytorch-object-detection.json", "PyTorch", "object_detection", ["images"], 4),
+    ("tensorflow-tabs-atleast.json", "TensorFlow", "image_classification", ["images"], 9),
+    ("mxnet-minified.json", "MXNet", "image_classification", ["images"], 0),
+    ("mindspore-template.json", "MindSpore", "semantic_segmentation", ["images"], 0),
+    ("pytorch-gbk-comments.json", "PyTorch", "image_classification", ["images"], 0),
+])
+def test_prefill_from_fixture_folders(session, tmp_path, name, model_type, algorithm, inputs, packages):
+    form = ModelImportForm.from_folder(make_package(tmp_path / "pkg", FIXTURES / name), session)
+    assert_prefilled(form, model_type, algorithm, inputs, packages)
+
+
+@pytest.mark.parametrize("number, model_type, algorithm, inputs, packages", [
+    (3, "PyTorch", "object_detection", ["images"], 4),
+    (13, "TensorFlow", "image_classification", ["images"], 9),
+    (22, "MXNet", "image_classification", ["images"], 0),
+    (25, "MindSpore", "semantic_segmentation", ["images"], 0),
+])
+def test_prefill_from_corpus_folders(real_corpus, session, tmp_path, number, model_type, algorithm, inputs, packages):
+    (config,) = real_corpus.glob(f"{number:02d}-*.json")
+    form = ModelImportForm.from_folder(make_package(tmp_path / "pkg", config), session)
+    assert_prefilled(form, model_type, algorithm, inputs, packages)
 
 
 def test_prefill_shows_lint_beside_the_field(session, tmp_path):
@@ -234,7 +246,7 @@ def test_prefill_shows_lint_beside_the_field(session, tmp_path):
 
 
 def test_prefill_never_overwrites_what_the_user_typed_without_asking(session, tmp_path):
-    folder = make_package(tmp_path / "pkg", corpus(3))
+    folder = make_package(tmp_path / "pkg", DETECTION)
     form = ModelImportForm(session)
     form.fields["model_algorithm"].value = "my_algorithm"
     form.fields["source_location_type"].value = "LOCAL_SOURCE"
@@ -247,7 +259,7 @@ def test_prefill_never_overwrites_what_the_user_typed_without_asking(session, tm
 
 
 def test_write_config_round_trips(session, tmp_path):
-    folder = make_package(tmp_path / "pkg", corpus(3))
+    folder = make_package(tmp_path / "pkg", DETECTION)
     form = ModelImportForm.from_folder(folder, session)
     form.fields["model_algorithm"].value = "object_detection2"
     out = form.write_config(tmp_path / "out" / "config.json")
@@ -335,7 +347,7 @@ def test_failed_import_raises_after_the_form_shows_it(session, tmp_path):
 
 
 def test_to_code_makes_an_equal_model(session, tmp_path):
-    folder = make_package(tmp_path / "pkg", corpus(3))
+    folder = make_package(tmp_path / "pkg", DETECTION)
     form = ModelImportForm.from_folder(folder, session)
     form.fields["model_name"].value = "from_form"
     form.fields["model_version"].value = "1.0.0"
@@ -414,6 +426,22 @@ def test_stock_frontend_has_the_same_api(session, tmp_path):
     assert form.submit().get_model_info()["model_name"] == "stock"
 
 
+def test_stock_fields_show_the_tooltip_on_the_label_never_on_the_box(session):
+    # ipywidgets#3860: a Box whose model syncs a tooltip fails to render ("Click to show javascript error.").
+    form = ModelImportForm(session, frontend="stock", language="en")
+    for key, widget in form.fields.items():
+        assert widget.tooltip, key
+        assert not widget.get_state().get("tooltip"), key
+    version = form.fields["model_version"]
+    assert version._control.description == f"<span title='{html.escape(version.tooltip)}'>Version</span>"
+    version.tooltip = "Three numbers <like> 1.0.0"
+    assert version._control.description == "<span title='Three numbers &lt;like&gt; 1.0.0'>Version</span>"
+    table = form.fields["input_params"]
+    assert f"title='{html.escape(table.tooltip)}'" in table.children[0].value
+    form.language = "zh"
+    assert version._control.description.endswith(f">{html.escape(version.label)}</span>") and version.label != "Version"
+
+
 def test_static_summary_for_the_saved_notebook(session, tmp_path):
     form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
     form.submit()
@@ -438,7 +466,7 @@ def test_model_list_browses_and_deletes(session, tmp_path):
 
 
 def test_language_toggle_and_config_button(session, tmp_path):
-    form = ModelImportForm.from_folder(make_package(tmp_path / "pkg", corpus(3)), session, language="en")
+    form = ModelImportForm.from_folder(make_package(tmp_path / "pkg", DETECTION), session, language="en")
     form._language_toggle.value = "zh"
     assert form.language == "zh" and form.fields["model_type"].label == "模型类型"
     assert form._config_button.layout.display == ""
@@ -451,7 +479,7 @@ def test_language_toggle_and_config_button(session, tmp_path):
 
 
 def test_typing_a_path_does_not_walk_the_folders_on_the_way(session, tmp_path, monkeypatch):
-    folder = make_package(tmp_path / "pkg", corpus(3))
+    folder = make_package(tmp_path / "pkg", DETECTION)
     inspected = []
     original = ModelImportForm.prefill_from_folder
     monkeypatch.setattr(ModelImportForm, "prefill_from_folder", lambda self, f: inspected.append(str(f)) or original(self, f))
@@ -476,16 +504,16 @@ def test_write_config_keeps_what_the_form_does_not_edit(session, tmp_path):
     assert json.loads((folder / "model" / "config.json.bak").read_text())["model_algorithm"] == "a"
 
 
-def test_cloud_session_says_clearly_that_it_cannot_import_yet(monkeypatch):
+def test_a_cloud_form_shows_where_models_go_without_building_a_client(monkeypatch):
     monkeypatch.delenv("MODEL_IMPORT_WIDGET_BACKEND")
     session = Session(access_key="AKFORMTEST", secret_key="not-shown-anywhere-123", region_name="cn-north-4")
     form = ModelImportForm(session)
-    assert "not available in this version" in form._badge.value
-    form.set_values({"model_version": "1.0.0", "source_location": "/bucket/dir/", "model_type": "PyTorch"})
-    form._submit_button.click()
-    form._confirm_box.children[1].click()  # Confirm import
-    assert "Session(backend='embedded')" in html.unescape(form._summary.value)
-    assert "Ready to import" not in form._summary.value
+    assert "ModelArts" in form._badge.value and "cn-north-4" in form._badge.value
+    assert "explicit credentials" in form._badge.value
+    assert session._client is None  # showing the form sent nothing and built no network client
+    assert "not-shown-anywhere-123" not in form._badge.value
+    no_region = ModelImportForm(Session(access_key="AKFORMTEST", secret_key="not-shown-anywhere-123"))
+    assert "no region" in no_region._badge.value and "HUAWEICLOUD_SDK_REGION" in no_region._badge.value
 
 
 def test_status_is_copying_until_the_files_are_in(session, tmp_path, monkeypatch):
