@@ -1,8 +1,13 @@
-"""Run a notebook top to bottom in a fresh kernel, print what each cell printed, save the executed copy."""
+"""Run a notebook top to bottom in a fresh kernel, print what each cell printed, save the executed copy.
+
+The kernel runs in a new temporary folder and the executed copy is saved there: the notebooks in the repository
+are never written to (their outputs stay cleared in git).
+"""
 
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -11,17 +16,19 @@ from nbclient.exceptions import CellExecutionError
 
 
 def main(path: str) -> int:
-    source = Path(path)
+    source = Path(path).resolve()
     notebook = nbformat.read(source, as_version=4)
-    client = NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(source.parent)}})
+    workdir = Path(tempfile.mkdtemp(prefix=f"model_import_widget-{source.stem}-"))
+    client = NotebookClient(notebook, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(workdir)}})
+    out = workdir / source.name
     try:
         client.execute()
     except CellExecutionError as exc:
         print(exc, file=sys.stderr)
+        print(f"executed copy (up to the failing cell) saved to {out}", file=sys.stderr)
         return 1
     finally:
-        out = source.parent / "executed" / source.name
-        out.parent.mkdir(exist_ok=True)
         nbformat.write(notebook, out)
     for cell in notebook.cells:
         if cell.cell_type != "code":
