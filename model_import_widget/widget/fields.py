@@ -84,11 +84,31 @@ def _message_html(error: str, warning: str, hint: str) -> str:
     return f'<span style="color: var(--jp-ui-font-color2, #616161)">{_html.escape(hint)}</span>' if hint else ""
 
 
+def _bold(text: str, tooltip: str) -> str:
+    return f"<b title='{_html.escape(tooltip)}'>{_html.escape(text)}</b>"
+
+
+def _described(label: str, tooltip: str) -> str:
+    """A stock control's description: its label, with the tooltip on it (a described control shows none itself)."""
+    text = _html.escape(label)
+    return f"<span title='{_html.escape(tooltip)}'>{text}</span>" if tooltip else text
+
+
+# A Box's view cannot show a `tooltip` (ipywidgets#3860: its view reads the `description` a Box does not have, and
+# the whole field renders as "Click to show javascript error."). The stock twins keep `tooltip` in Python only and
+# put it on the label inside the box (stock controls with a description show no tooltip of their own).
+_KERNEL_ONLY_TOOLTIP = "Longer help shown on hover over the label (not synced: a Box cannot show a tooltip)."
+
+
 class StockField(FieldTraits, VBox):
     """FieldWidget's traits over a stock control and an HTML message."""
 
+    tooltip = Unicode("", help=_KERNEL_ONLY_TOOLTIP)
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self.add_class("mi-stock-field")
+        self.add_class(f"mi-field-{self.field}")
         style = {"description_width": "12em"}
         layout = Layout(width="100%")
         if self.kind == "select":
@@ -113,8 +133,8 @@ class StockField(FieldTraits, VBox):
 
     def _sync_control(self) -> None:
         control = self._control
-        control.description = self.label
-        control.tooltip = self.tooltip or None
+        control.description = _described(self.label, self.tooltip)
+        control.description_allow_html = True
         control.disabled = self.disabled
         if hasattr(control, "placeholder"):
             control.placeholder = self.placeholder
@@ -144,11 +164,15 @@ class StockField(FieldTraits, VBox):
 class StockTable(TableTraits, VBox):
     """TableWidget's traits over rows of stock controls."""
 
+    tooltip = Unicode("", help=_KERNEL_ONLY_TOOLTIP)
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self.add_class("mi-stock-table")
+        self.add_class(f"mi-field-{self.field}")
         self._rebuild()
 
-    @observe("value", "columns", "label", "disabled")
+    @observe("value", "columns", "label", "tooltip", "disabled")
     def _on_change(self, change) -> None:
         if not getattr(self, "_editing", False):
             self._rebuild()
@@ -158,8 +182,8 @@ class StockTable(TableTraits, VBox):
         self._show_messages()  # only the messages: rebuilding would take the cell being typed in away
 
     def _rebuild(self) -> None:
-        header = HTML(f"<b title='{_html.escape(self.tooltip)}'>{_html.escape(self.label)}</b>")
-        rows = [HBox([HTML(f"<b>{_html.escape(c.get('label', c['key']))}</b>", layout=Layout(width="9em"))
+        header = HTML(_bold(self.label, self.tooltip))
+        rows = [HBox([HTML(_bold(c.get("label", c["key"]), c.get("tooltip", "")), layout=Layout(width="9em"))
                       for c in self.columns])] if self.value else []
         self._row_messages = []
         for index, row in enumerate(self.value):
