@@ -9,44 +9,57 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
-SECRET_KEY = "SK-do-not-leak-7f3a9c1e5b"
-PASSWORD = "Pw-do-not-leak-2d8e6b"
+from fakecloud import FakeCloud
+
 TOKEN = "ST-do-not-leak-9a1c"
 
 
 @pytest.mark.slow
 def test_a_notebook_with_cloud_credentials_saves_no_secret(tmp_path, monkeypatch):
+    with FakeCloud(publish_delay=0.05) as cloud:
+        _run_and_search(cloud, tmp_path, monkeypatch)
+
+
+def _run_and_search(cloud, tmp_path, monkeypatch):
     monkeypatch.delenv("MODEL_IMPORT_WIDGET_BACKEND", raising=False)
     monkeypatch.setenv("MODEL_IMPORT_WIDGET_HOME", str(tmp_path / "registry"))
     monkeypatch.setenv("HOME", str(tmp_path))
+    for name, value in cloud.env().items():  # the cloud is the contract server on this machine
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("MODEL_IMPORT_WIDGET_POLL_INTERVAL", "0.02")
+    monkeypatch.setenv("MODEL_IMPORT_WIDGET_HTTP_BACKOFF", "0.005")
+    cloud.put_model_package("models/leak/")
     # The secrets reach the kernel through variables, as a careful user would pass them: then any hit in the
     # saved notebook is a leak by this package, not the user's own source code.
-    monkeypatch.setenv("LEAK_TEST_SK", SECRET_KEY)
+    secret_key, password = cloud.secret_key, cloud.password
+    monkeypatch.setenv("LEAK_TEST_AK", cloud.access_key)
+    monkeypatch.setenv("LEAK_TEST_SK", secret_key)
     monkeypatch.setenv("LEAK_TEST_TOKEN", TOKEN)
-    monkeypatch.setenv("LEAK_TEST_PASSWORD", PASSWORD)
+    monkeypatch.setenv("LEAK_TEST_PASSWORD", password)
+    monkeypatch.setenv("LEAK_TEST_BUCKET", cloud.bucket)
     cells = [
         '''import os
 from model_import_widget import ModelImportForm, Session
-session = Session(access_key="AKIDLEAKTEST0001", secret_key=os.environ["LEAK_TEST_SK"],
-                  security_token=os.environ["LEAK_TEST_TOKEN"], project_id="0123456789abcdef", region_name="cn-north-4")
+session = Session(access_key=os.environ["LEAK_TEST_AK"], secret_key=os.environ["LEAK_TEST_SK"], region_name="cn-north-4")
 print(session.describe()); print(repr(session)); session''',
         '''form = ModelImportForm(session)
 form.set_values({"model_name": "leak_check", "model_version": "1.0.0", "model_type": "PyTorch",
-                 "source_location": "obs://my-bucket/models/leak/"})
+                 "source_location": f"obs://{os.environ['LEAK_TEST_BUCKET']}/models/leak/"})
 form''',
         '''print(form.to_code()); print(form.value); print(form.errors)
-try:
-    form.submit()
-except Exception as error:
-    print(type(error).__name__, error)''',
+model = form.submit(confirm=True)
+print(form.status, model, model.get_model_info())''',
         '''password_session = Session(account="acme", username="bob", password=os.environ["LEAK_TEST_PASSWORD"],
                            region_name="cn-north-4")
 print(password_session.describe()); ModelImportForm(password_session)''',
         '''from model_import_widget import Model
-try:
-    Model(session, model_version="1.0.0", source_location="/my-bucket/x/", model_type="PyTorch")
-except Exception as error:
-    print(type(error).__name__, error)''',
+for wrong in (Session(access_key=os.environ["LEAK_TEST_AK"], secret_key=os.environ["LEAK_TEST_SK"] + "x",
+                      security_token=os.environ["LEAK_TEST_TOKEN"], region_name="cn-north-4"), password_session):
+    try:
+        Model(wrong, model_version="1.0.0", source_location="/my-bucket/x/", model_type="PyTorch")
+    except Exception as error:
+        print(type(error).__name__, error)
+        import traceback; traceback.print_exc()''',
     ]
     notebook = new_notebook(cells=[new_code_cell(c) for c in cells],
                             metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
@@ -57,7 +70,8 @@ except Exception as error:
     saved = path.read_text()
     state = json.dumps(notebook.metadata.get("widgets", {}))
     assert "ModelImportForm" in saved or "FieldModel" in state, "the widget state was not saved: the test proves nothing"
-    assert "AKIDLEAKTEST0001"[-4:] in saved  # the masked access key id is shown (not a secret)
-    for secret in (SECRET_KEY, PASSWORD, TOKEN):
+    assert cloud.access_key[-4:] in saved  # the masked access key id is shown (not a secret)
+    assert "published" in saved and "AuthenticationError" in saved  # a real import, and real refusals, were shown
+    for secret in (secret_key, password, TOKEN):
         assert saved.count(secret) == 0, f"{secret} leaked into the saved notebook"
         assert secret not in state
