@@ -497,3 +497,17 @@ def test_proxy_variables_are_honoured_except_for_the_metadata_service(cloud, mon
         assert cloud.metadata_calls > 0
     finally:
         proxy.close()
+
+
+def test_the_metadata_service_is_never_asked_outside_a_notebook(cloud, monkeypatch, tmp_path):
+    """MODEL_IMPORT_WIDGET_METADATA_URL points at the stand-in (cloud.env()), yet without a detected notebook
+    nothing asks it: not a session with no credentials, not one with keys, not their imports."""
+    before = cloud.metadata_calls, len([r for r in cloud.requests if r.service == "metadata"])
+    plain = Session()
+    assert (plain.backend, plain.credential_source) == ("embedded", "none")
+    Model.get_model_list(plain)
+    monkeypatch.setenv("HUAWEICLOUD_SDK_AK", cloud.access_key)
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SK", cloud.secret_key)
+    monkeypatch.setenv("HUAWEICLOUD_SDK_REGION", cloud.region)
+    seed_model(Session(), put_obs_package(cloud, "no-metadata/"))
+    assert (cloud.metadata_calls, len([r for r in cloud.requests if r.service == "metadata"])) == before
