@@ -40,7 +40,8 @@ def peak_rss_mb() -> float:
 
 def child_upload(url: str, src: str, bucket: str, part_mib: int) -> dict:
     from model_import_widget.registry.importer import walk
-    from model_import_widget.sdk.obs import ObsClient, upload_folder
+    from model_import_widget.sdk.obs import ObsClient
+    from model_import_widget.sdk.obs_upload import upload_folder
 
     keys = (os.environ[ACCESS_ENV], os.environ[SECRET_ENV], None)
     tree = walk(Path(src), src)

@@ -25,9 +25,10 @@ from fakecloud.obs import ObsStandIn
 from model_import_widget.errors import (AuthenticationError, CredentialsError, ImportCancelledError, ModelImportError,
                                        NetworkError, PermissionDeniedError, ServiceError)
 from model_import_widget.registry.importer import walk
-from model_import_widget.sdk import obs as obs_module
+from model_import_widget.sdk import obs_upload
 from model_import_widget.sdk.obs import (ObsAuth, ObsClient, ObsLocationError, ObsUnreachableError,
-                                         canonical_resource, parse_obs_location, string_to_sign, upload_folder)
+                                         canonical_resource, parse_obs_location, string_to_sign)
+from model_import_widget.sdk.obs_upload import upload_folder
 
 PART = 256 << 10
 BUCKET = "models"
@@ -272,7 +273,7 @@ def test_an_etag_that_is_not_the_md5_is_not_trusted(obs, client, folder, monkeyp
 
 
 def test_cancel_in_the_middle_leaves_no_object_and_no_multipart_upload(obs, client, folder, monkeypatch):
-    monkeypatch.setattr(obs_module, "PROGRESS_INTERVAL", 0)
+    monkeypatch.setattr(obs_upload, "PROGRESS_INTERVAL", 0)
     cancel = threading.Event()
 
     def progress(p):
@@ -286,7 +287,7 @@ def test_cancel_in_the_middle_leaves_no_object_and_no_multipart_upload(obs, clie
 
 
 def test_cancel_between_files_deletes_what_was_written(obs, client, folder, monkeypatch):
-    monkeypatch.setattr(obs_module, "PROGRESS_INTERVAL", 0)
+    monkeypatch.setattr(obs_upload, "PROGRESS_INTERVAL", 0)
     cancel = threading.Event()
     progress = lambda p: cancel.set() if p.files_done >= 3 else None  # noqa: E731
     with pytest.raises(ImportCancelledError):
@@ -308,7 +309,7 @@ def test_a_failure_in_the_middle_leaves_nothing(obs, client, folder):
 
 
 def test_a_large_file_changed_during_its_upload_is_refused_naming_it(obs, client, folder, monkeypatch):
-    monkeypatch.setattr(obs_module, "PROGRESS_INTERVAL", 0)
+    monkeypatch.setattr(obs_upload, "PROGRESS_INTERVAL", 0)
     big = folder / "model" / "big.bin"
 
     def progress(p):
@@ -392,7 +393,7 @@ def recorded_files(state_dir: Path) -> set[str]:
 
 
 def test_resume_skips_files_uploaded_before_the_interruption(obs, client, folder, tmp_path, monkeypatch):
-    monkeypatch.setattr(obs_module, "PROGRESS_INTERVAL", 0)
+    monkeypatch.setattr(obs_upload, "PROGRESS_INTERVAL", 0)
     state_dir = tmp_path / "home" / "uploads"
     package_before = snapshot(folder)
     interrupted_upload(client, folder, state_dir, lambda p: p.files_done >= 3)
@@ -415,7 +416,7 @@ def test_resume_skips_files_uploaded_before_the_interruption(obs, client, folder
 
 
 def test_resume_continues_a_multipart_upload_from_its_parts(obs, client, folder, tmp_path, monkeypatch):
-    monkeypatch.setattr(obs_module, "PROGRESS_INTERVAL", 0)
+    monkeypatch.setattr(obs_upload, "PROGRESS_INTERVAL", 0)
     state_dir = tmp_path / "uploads"
     interrupted_upload(client, folder, state_dir, lambda p: p.bytes_done >= 2 * PART)
     assert len(obs.pending_uploads(BUCKET)) == 1
@@ -430,7 +431,7 @@ def test_resume_continues_a_multipart_upload_from_its_parts(obs, client, folder,
 
 
 def test_cancelling_a_resumed_upload_removes_the_earlier_objects_too(obs, client, folder, tmp_path, monkeypatch):
-    monkeypatch.setattr(obs_module, "PROGRESS_INTERVAL", 0)
+    monkeypatch.setattr(obs_upload, "PROGRESS_INTERVAL", 0)
     state_dir = tmp_path / "uploads"
     interrupted_upload(client, folder, state_dir, lambda p: p.files_done >= 2)
     cancel = threading.Event()
@@ -465,7 +466,7 @@ def test_a_checkpoint_inside_the_package_is_refused(client, folder):
 
 
 def test_progress_starts_at_zero_never_goes_back_and_ends_at_the_totals(obs, client, folder, monkeypatch):
-    monkeypatch.setattr(obs_module, "PROGRESS_INTERVAL", 0)
+    monkeypatch.setattr(obs_upload, "PROGRESS_INTERVAL", 0)
     obs.faults.add(method="PUT", path=f"/{BUCKET}/{PREFIX}model/big.bin", kind="status", status=500)
     seen = []
     result = upload_folder(client, walk(folder, "pkg"), BUCKET, PREFIX, part_size=PART, progress=seen.append)
@@ -493,7 +494,7 @@ def test_no_secret_in_any_repr_exception_log_or_checkpoint(obs, ring, folder, tm
     with caplog.at_level(logging.DEBUG):
         good = make_client(obs, temporary, token=temporary.security_token)
         texts += [repr(good), str(good.__dict__)]
-        monkeypatch.setattr(obs_module, "PROGRESS_INTERVAL", 0)
+        monkeypatch.setattr(obs_upload, "PROGRESS_INTERVAL", 0)
         state_dir = tmp_path / "uploads"
 
         def progress(p):

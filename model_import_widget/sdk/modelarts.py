@@ -149,7 +149,8 @@ class ModelArtsBackend(RegistryBackend):
                 cancel: threading.Event | None) -> tuple[str, tuple[str, list[str]], str]:
         """Upload a LOCAL_SOURCE folder; returns (its obs:// URL, (bucket, keys written), an event text)."""
         from ..registry.importer import check_layout, human_bytes, resolve_source, walk
-        from .obs import ObsClient, parse_obs_location, upload_folder
+        from .obs import ObsClient, parse_obs_location
+        from .obs_upload import upload_folder
 
         target = (obs_location or os.environ.get(ENV_OBS_LOCATION) or "").strip()
         if not target:
