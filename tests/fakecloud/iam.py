@@ -69,14 +69,7 @@ class IamStandIn(StandIn):
         params = dict(request.params())
         if set(params) - {"nocatalog"} or params.get("nocatalog", "true") not in ("true", "false"):
             raise self._bad("nocatalog")
-        try:
-            body = request.json()
-        except ValueError:
-            raise self._bad("auth") from None
-        auth = self._object(self._object(body, "body", self._bad).get("auth"), "auth", self._bad)
-        identity = self._object(auth.get("identity"), "auth.identity", self._bad)
-        if identity.get("methods") != ["password"]:
-            raise self._bad("auth.identity.methods")
+        auth, identity = self._auth_body(request, "password")
         user = self._object(self._object(identity.get("password"), "auth.identity.password", self._bad).get("user"),
                             "auth.identity.password.user", self._bad)
         domain = self._object(user.get("domain"), "auth.identity.password.user.domain", self._bad)
@@ -148,19 +141,24 @@ class IamStandIn(StandIn):
             return keystone_error(401, "The request you have made requires authentication.", "Unauthorized")
         return super().expired_reply(request)
 
-    # -- POST /v3.0/OS-CREDENTIAL/securitytokens ---------------------------------------------------------------
-    def _securitytokens(self, request: Request) -> Reply:
-        if request.header("X-Auth-Token") is None:
-            return keystone_error(401, "The request you have made requires authentication.", "Unauthorized")
-        principal = self._authenticate(request)
+    def _auth_body(self, request: Request, method: str) -> tuple[dict, dict]:
+        """`auth` and `auth.identity` of a Keystone-style body whose only method is `method`, or a 400 naming the part."""
         try:
             body = request.json()
         except ValueError:
             raise self._bad("auth") from None
         auth = self._object(self._object(body, "body", self._bad).get("auth"), "auth", self._bad)
         identity = self._object(auth.get("identity"), "auth.identity", self._bad)
-        if identity.get("methods") != ["token"]:
+        if identity.get("methods") != [method]:
             raise self._bad("auth.identity.methods")
+        return auth, identity
+
+    # -- POST /v3.0/OS-CREDENTIAL/securitytokens ---------------------------------------------------------------
+    def _securitytokens(self, request: Request) -> Reply:
+        if request.header("X-Auth-Token") is None:
+            return keystone_error(401, "The request you have made requires authentication.", "Unauthorized")
+        principal = self._authenticate(request)
+        auth, identity = self._auth_body(request, "token")
         token_part = self._object(identity.get("token", {}), "auth.identity.token", self._bad)
         if set(token_part) - {"id", "duration_seconds"}:
             raise self._bad("auth.identity.token")
