@@ -130,6 +130,10 @@ def known_runtimes(model_type: str) -> list[str]:
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
 VERSION_PATTERN = r"^(0|[1-9][0-9]?)\.(0|[1-9][0-9]?)\.(0|[1-9][0-9]?)$"
+REGION_PATTERN = r"^[a-z]{2}(-[a-z0-9]+){1,4}$"
+"""A cloud region id such as cn-north-4, ap-southeast-1 or eu-de: it becomes part of host names, so nothing else."""
+CLOUD_DOMAIN_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
+"""The cloud's DNS domain (myhuaweicloud.com, otc.t-systems.com): plain DNS labels only."""
 DESCRIPTION_PATTERN = r"^[^&!'\"<>=]{0,100}$"
 ALGORITHM_PATTERN = r"^[A-Za-z][^&!'\"<>=]{0,35}$"
 OBS_PATTERN = r"^(obs:/)?/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^/]+)*/?$"

@@ -178,6 +178,19 @@ def test_endpoints_follow_the_region_the_cloud_domain_and_the_overrides(monkeypa
     assert session.region_name == "eu-nl" and session.endpoints().obs == "https://obs.example.test"
 
 
+@pytest.mark.parametrize("region", ["evil.example.com/#", "cn-north-4.attacker.net", "", "CN NORTH", "cn-north-4/"])
+def test_a_region_that_is_not_a_region_id_never_becomes_a_host_name(region):
+    session = Session(access_key="A", secret_key=SECRET_KEY, region_name=region or None)
+    with pytest.raises(CredentialsError, match="region"):
+        session.endpoints()
+
+
+def test_a_cloud_domain_that_is_not_a_domain_is_refused(monkeypatch):
+    monkeypatch.setenv("MODEL_IMPORT_WIDGET_CLOUD_DOMAIN", "evil.example.com/x?")
+    with pytest.raises(CredentialsError, match="not a DNS domain"):
+        Session(access_key="A", secret_key=SECRET_KEY, region_name="cn-north-4").endpoints()
+
+
 def test_set_endpoint_on_the_class_applies_to_sessions_made_afterwards(monkeypatch):
     monkeypatch.setattr(Session, "_endpoint_overrides", {})
     monkeypatch.setattr(Session, "_region_override", None)

@@ -6,11 +6,13 @@ Only reads arguments and environment variables; never resolves a name or opens a
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Mapping, Optional
 from urllib.parse import urlsplit
 
 from ..errors import CredentialsError
+from ..spec import CLOUD_DOMAIN_PATTERN, REGION_PATTERN
 
 ENV_CLOUD_DOMAIN = "MODEL_IMPORT_WIDGET_CLOUD_DOMAIN"
 DEFAULT_CLOUD_DOMAIN = "myhuaweicloud.com"
@@ -60,7 +62,12 @@ def resolve_endpoints(region: str, overrides: Optional[Mapping[str, Optional[str
     """Explicit endpoints (`Session.set_endpoint`) first, then the environment's overrides, then
     `https://<service>.<region>.<domain>` with the domain from MODEL_IMPORT_WIDGET_CLOUD_DOMAIN."""
     overrides = {k: v for k, v in (overrides or {}).items() if v}
-    domain = (environ.get(ENV_CLOUD_DOMAIN) or DEFAULT_CLOUD_DOMAIN).strip().strip(".")
+    if not re.fullmatch(REGION_PATTERN, region or ""):
+        raise CredentialsError(f"region {region!r} is not a region id: give one like cn-north-4 or eu-de "
+                               "(it becomes part of the service's host name)")
+    domain = (environ.get(ENV_CLOUD_DOMAIN) or DEFAULT_CLOUD_DOMAIN).strip().strip(".").lower()
+    if not re.fullmatch(CLOUD_DOMAIN_PATTERN, domain):
+        raise CredentialsError(f"{ENV_CLOUD_DOMAIN}={domain!r} is not a DNS domain: give one like myhuaweicloud.com")
 
     def pick(service: str, explicit: Optional[str], env_value: Optional[str]) -> str:
         if explicit:
