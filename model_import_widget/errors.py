@@ -10,7 +10,9 @@ Messages say what is wrong and how to fix it. No exception ever carries a secret
     ├── BackendUnavailableError         the chosen backend cannot be used from here (yet)
     ├── ImportFailedError               the import ended `failed`; .model_id .events
     ├── ImportCancelledError            the cancel event was set; nothing stays registered; .model_id
+    ├── ObsLocationError                (also ValueError) an OBS location that is not obs://bucket/dir/, or none given
     ├── NetworkError                    the service could not be reached (after retries); .url (no query, no secret)
+    │   └── ObsUnreachableError         OBS in particular; .endpoint .reason .attempts
     └── ServiceError                    the backend refused a request; .status .error_code .error_msg .request_id
         ├── AuthenticationError         401/403: the credentials were refused (bad or expired key, token, signature)
         ├── PermissionDeniedError       403: the credentials are valid but may not do this (IAM policy, agency, OBS)
@@ -82,6 +84,21 @@ class NetworkError(ModelImportError):
     def __init__(self, message: str, url: str = ""):
         self.url = url
         super().__init__(message)
+
+
+class ObsLocationError(ModelImportError, ValueError):
+    """An OBS location (obs_location, source_location) that is not `obs://bucket/dir/` or `/bucket/dir/`, or a local
+    folder to import into ModelArts with no OBS location to upload it to."""
+
+
+class ObsUnreachableError(NetworkError):
+    """OBS could not be reached (refused, reset, timed out) even after the retries; `.url` is the endpoint."""
+
+    def __init__(self, endpoint: str, reason: str, attempts: int):
+        self.endpoint, self.reason, self.attempts = endpoint, reason, attempts
+        super().__init__(f"could not reach OBS at {endpoint}: {reason} ({attempts} attempt"
+                         f"{'s' if attempts != 1 else ''}): check the network connection, the proxy settings "
+                         "(HTTPS_PROXY/NO_PROXY) and the OBS endpoint", endpoint)
 
 
 class ServiceError(ModelImportError):

@@ -25,6 +25,7 @@ from model_import_widget.errors import (
     ImportCancelledError,
     ImportFailedError,
     ModelNotFoundError,
+    ObsLocationError,
     ServiceError,
     ThrottledError,
 )
@@ -304,8 +305,10 @@ def test_a_package_without_config_is_refused_before_upload(cloud, tmp_path):
 
 def test_a_local_folder_needs_an_obs_location(cloud, tmp_path, monkeypatch):
     monkeypatch.delenv("MODEL_IMPORT_WIDGET_OBS_LOCATION")
-    with pytest.raises(ServiceError, match="obs_location"):
+    before = len(cloud.creates())
+    with pytest.raises(ObsLocationError, match="obs_location='obs://<bucket>/<folder>/'"):
         seed_model(aksk_session(cloud), str(make_package(tmp_path / "pkg")), source_location_type="LOCAL_SOURCE")
+    assert len(cloud.creates()) == before
 
 
 # ---- the fault matrix: every fault survived, no duplicate model -----------------------------------------------

@@ -85,8 +85,8 @@ def test_half_configured_credentials_are_a_clear_error(monkeypatch, tmp_path):
     assert_no_secret(str(info.value))
     with pytest.raises(CredentialsError, match="pass secret_key too"):
         Session(access_key="AK")
-    with pytest.raises(CredentialsError, match="needs region_name"):
-        Session(username="bob", password=PASSWORD)
+    with pytest.raises(CredentialsError, match="region_name="):  # no region anywhere: said at first use
+        Session(username="bob", password=PASSWORD).endpoints()
     profile = tmp_path / "home" / ".huaweicloud" / "credentials"
     profile.parent.mkdir()
     profile.write_text("[basic]\nak = X\n")
@@ -102,6 +102,8 @@ def test_password_session(monkeypatch):
     assert_no_secret(session.describe(), repr(session))
     monkeypatch.setenv("HUAWEICLOUD_SDK_PASSWORD", PASSWORD)
     assert Session(username="bob", region_name="cn-north-4").credential_source == "explicit"
+    monkeypatch.setenv("HUAWEICLOUD_SDK_REGION", "ap-southeast-3")  # the region from the environment, as for keys
+    assert Session(account="acme", username="bob").endpoints().region == "ap-southeast-3"
 
 
 def test_notebook_is_detected_only_by_opt_in_here(monkeypatch):

@@ -103,8 +103,6 @@ def from_arguments(
                                    "(the IAM user, or the account name for the main user)")
         if not password:
             raise CredentialsError(f"Session(username={username!r}) needs password= or the variable {ENV_PASSWORD}")
-        if not region_name:
-            raise CredentialsError("Session() with a username and password needs region_name=, e.g. 'cn-north-4'")
         return Credentials("explicit", "password", project_id=project_id, region_name=region_name, account=account,
                            username=username, origin="Session() arguments", _password=password)
     return None
@@ -119,7 +117,7 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> Optional[Creden
         raise CredentialsError(f"{present} is set but {missing} is not: set both, or unset {present}")
     return Credentials("env", "aksk", access_key=ak, project_id=environ.get(ENV_PROJECT_ID) or None,
                        region_name=environ.get(ENV_REGION) or None, origin=f"the environment ({ENV_AK})",
-                       _secret_key=sk, _security_token=environ.get(ENV_SECURITY_TOKEN) or None)
+                       _secret_key=sk, _security_token=environ.get(ENV_SECURITY_TOKEN, "").strip() or None)
 
 
 def profile_path(environ: Mapping[str, str] = os.environ) -> Path:

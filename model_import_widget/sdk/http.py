@@ -114,6 +114,20 @@ def error_from_response(response: requests.Response, default_advice: str = "") -
     return rule.error(response.status_code, code, message[:2000], request_id, advice)
 
 
+def json_of(response: requests.Response, what: str = "the answer") -> dict[str, Any]:
+    """The JSON object of a success answer, or ServiceError when it is not one (a proxy's or portal's HTML page)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ServiceError(response.status_code, "HTTP.UnreadableAnswer",
+                           f"{what} from {_shown(response.url or '')} is not a JSON object",
+                           response.headers.get("X-Request-Id"),
+                           "check the endpoint and any proxy between here and the service")
+    return body
+
+
 def _is_throttle(response: requests.Response) -> bool:
     if response.status_code == 429:
         return True
@@ -135,7 +149,7 @@ def _retry_after(response: requests.Response) -> Optional[float]:
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
-def _never_sent(exc: Exception) -> bool:
+def never_sent(exc: BaseException) -> bool:
     """True when the connection was never made, so not a byte of the request reached the service."""
     if isinstance(exc, requests.ConnectTimeout):
         return True
@@ -191,7 +205,7 @@ class Transport:
                 response = self.http.request(method, full_url, data=data, headers=sent_headers, auth=use_auth,
                                              timeout=self.timeout, allow_redirects=False)
             except (requests.ConnectionError, requests.Timeout) as exc:
-                connect_failed = _never_sent(exc)
+                connect_failed = never_sent(exc)
                 if (idempotent or connect_failed) and attempt < self.retries:
                     self.sleep(self._wait(attempt))
                     attempt += 1
@@ -201,7 +215,7 @@ class Transport:
                 raise NetworkError(
                     f"could not reach {_shown(url)} ({type(exc).__name__}, {attempt + 1} attempts): check the network, "
                     "the proxy settings (HTTPS_PROXY/NO_PROXY) and the endpoint", _shown(url)) from None
-            except requests.RequestException as exc:
+            except requests.RequestException as exc:  # never its message: it can quote a header value
                 raise NetworkError(f"the request to {_shown(url)} failed: {type(exc).__name__}", _shown(url)) from None
             status = response.status_code
             if status in expected:
@@ -226,4 +240,6 @@ class Transport:
                     continue
             if status in (502, 504) and not idempotent:
                 raise Ambiguous(f"{method} {_shown(url)}: HTTP {status}")
-            raise error_from_response(response)
+            error = error_from_response(response)
+            error.attempts = attempt + 1  # a 404 to a retried DELETE means the first one did it
+            raise error

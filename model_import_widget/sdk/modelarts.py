@@ -14,18 +14,19 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from ..backend import FINAL_STATUSES, ProgressCallback, RegistryBackend
+from ..backend import FINAL_STATUSES, Progress, ProgressCallback, RegistryBackend
 from ..errors import (
     DuplicateModelError,
     ImportCancelledError,
     ModelImportError,
     ModelNotFoundError,
+    ObsLocationError,
     ServiceError,
 )
 from .auth import Authenticator
 from .credentials import Credentials
 from .endpoints import Endpoints
-from .http import Ambiguous, Transport
+from .http import Ambiguous, Transport, json_of
 from .wire import create_body, list_item
 
 ENV_OBS_LOCATION = "MODEL_IMPORT_WIDGET_OBS_LOCATION"
@@ -33,6 +34,8 @@ ENV_POLL_INTERVAL = "MODEL_IMPORT_WIDGET_POLL_INTERVAL"
 DEFAULT_POLL_INTERVAL = 2.0
 """Seconds between status polls while waiting for a model (the service builds for minutes; tests set ms)."""
 CREATE_ATTEMPTS = 3
+STATUS_CHECK_EVERY = 5.0
+"""Seconds between the cancel watcher's status checks (it only needs to know when the model is done)."""
 LOOKUP_SETTLE = 0.5
 """Seconds to wait before looking up a model whose create answer was lost (the service may still be writing it)."""
 
@@ -60,6 +63,7 @@ class ModelArtsBackend(RegistryBackend):
         self._cancelled: set[str] = set()
         self._lock = threading.Lock()
         self._cancel_lock = threading.Lock()
+        self._closed = threading.Event()
 
     def __repr__(self) -> str:
         return f"<ModelArtsBackend {self.endpoints.modelarts} ({self.endpoints.region})>"
@@ -87,11 +91,15 @@ class ModelArtsBackend(RegistryBackend):
         if str(fields.get("source_location_type") or "OBS_SOURCE").upper() == "LOCAL_SOURCE":
             source, uploaded, note = self._upload(fields, obs_location, progress, cancel)
             notes.append(note)
+        elif progress is not None:  # nothing to move: the start and the end are the same moment
+            progress(Progress(0, 0, 0, 0))
         try:
             if cancel is not None and cancel.is_set():
                 raise ImportCancelledError()
             body = create_body(fields, self.endpoints, source)
             model_id, how = self._create(body, name, version)
+        except DuplicateModelError:
+            raise  # created meanwhile by another import of the same folder: the files are its source now
         except BaseException:
             if uploaded is not None:
                 self._remove_upload(*uploaded)
@@ -129,7 +137,14 @@ class ModelArtsBackend(RegistryBackend):
                         return found, "Created (the service's answer was lost on the way; found by name and version)"
                     raise DuplicateModelError(name, version, found, exc.request_id) from None
                 raise
-            model_id = (response.json() or {}).get("model_id")
+            try:
+                model_id = json_of(response, "the create answer").get("model_id")
+            except ServiceError:
+                model_id = None  # accepted, but the answer cannot be read: look it up like a lost one
+            if not model_id:
+                found = self._find(name, version)
+                if found is not None:
+                    return found, "Created (the service's answer could not be read; found by name and version)"
             if not model_id:
                 raise ServiceError(response.status_code, "ModelArts.Unexpected",
                                    "the service accepted the model but answered without a model_id",
@@ -154,9 +169,8 @@ class ModelArtsBackend(RegistryBackend):
 
         target = (obs_location or os.environ.get(ENV_OBS_LOCATION) or "").strip()
         if not target:
-            raise ServiceError(400, "ModelArts.3551", "a local folder needs an OBS location to be uploaded to",
-                               None, f"pass obs_location='obs://<bucket>/<folder>/' or set {ENV_OBS_LOCATION}; "
-                                     "ModelArts imports models from OBS")
+            raise ObsLocationError(f"a local folder is uploaded to OBS before ModelArts imports it: pass "
+                                   f"obs_location='obs://<bucket>/<folder>/' or set {ENV_OBS_LOCATION}")
         bucket, prefix = parse_obs_location(target)
         location = str(fields["source_location"])
         tree = walk(resolve_source(location, "LOCAL_SOURCE", Path.cwd()), location)
@@ -168,11 +182,9 @@ class ModelArtsBackend(RegistryBackend):
         folder = f"{prefix}{name}-{version}-{tag}/"
         client = ObsClient(self.endpoints.obs, self.auth.obs_keys, retries=self.transport.retries,
                            backoff=self.transport.backoff)
-        try:
+        with client:
             result = upload_folder(client, tree, bucket, folder, progress=progress, cancel=cancel,
                                    state_dir=self.state_dir)
-        finally:
-            client.close() if hasattr(client, "close") else None
         resumed = f", {result.resumed_files} resumed from an earlier attempt" if result.resumed_files else ""
         note = (f"Uploaded {result.files} files ({human_bytes(result.bytes)}) from {tree.root} to "
                 f"obs://{bucket}/{folder}{resumed}")
@@ -181,28 +193,34 @@ class ModelArtsBackend(RegistryBackend):
     def _remove_upload(self, bucket: str, keys: list[str]) -> None:
         from .obs import ObsClient
 
-        client = ObsClient(self.endpoints.obs, self.auth.obs_keys, retries=self.transport.retries,
-                           backoff=self.transport.backoff)
-        try:
-            client.delete_objects(bucket, keys)
-        except ModelImportError:
-            pass  # best effort: the original error is what the user must see
-        finally:
-            client.close() if hasattr(client, "close") else None
+        with ObsClient(self.endpoints.obs, self.auth.obs_keys, retries=self.transport.retries,
+                       backoff=self.transport.backoff) as client:
+            try:
+                client.delete_objects(bucket, keys)
+            except ModelImportError:
+                pass  # best effort: the original error is what the user must see
 
     def _watch_cancel(self, model_id: str, cancel: threading.Event) -> None:
-        """Setting `cancel` while the model publishes removes it (and what was uploaded for it), as the registry does."""
-        while True:
+        """Setting `cancel` while the model publishes removes it (and what was uploaded for it), as the registry does.
+        Ends with the model (final status or gone), with close(), or after a few failed status checks in a row."""
+        failures, next_check = 0, time.monotonic() + STATUS_CHECK_EVERY
+        while not self._closed.is_set():
             if cancel.wait(self.poll_interval):
                 self._cancel_now(model_id)
                 return
+            if time.monotonic() < next_check:
+                continue
+            next_check = time.monotonic() + STATUS_CHECK_EVERY
             try:
                 if self.get_model(model_id)["model_status"] in FINAL_STATUSES:
                     return
+                failures = 0
             except ModelNotFoundError:
                 return
             except ModelImportError:
-                continue
+                failures += 1
+                if failures >= 3:
+                    return
 
     def _cancel_now(self, model_id: str) -> bool:
         """Delete a model that is still publishing, then what was uploaded for it; True if it is gone. Called by the
@@ -213,7 +231,8 @@ class ModelArtsBackend(RegistryBackend):
             try:
                 if self.get_model(model_id)["model_status"] in FINAL_STATUSES:
                     return False  # too late: it is published (or failed) and stays
-                self.delete_model(model_id)
+                if model_id not in self.delete_model(model_id)["delete_success_list"]:
+                    return False  # the service kept it (e.g. ModelArts.3009): its files stay too
             except ModelNotFoundError:
                 pass
             except ModelImportError:
@@ -232,7 +251,7 @@ class ModelArtsBackend(RegistryBackend):
             response = self.transport.request("GET", self._url(f"/{model_id}"))
         except ModelNotFoundError as exc:
             raise ModelNotFoundError(model_id, exc.request_id) from None
-        return response.json()
+        return json_of(response, "the model's details")
 
     def list_models(self, *, model_name: str | None = None, exact_match: bool = False,
                     model_version: str | None = None, model_status: str | None = None,
@@ -242,7 +261,7 @@ class ModelArtsBackend(RegistryBackend):
                   "model_version": model_version or None, "model_status": model_status or None,
                   "description": description or None, "model_type": model_type or None,
                   "offset": offset, "limit": limit, "sort_by": sort_by, "order": order}
-        body = self.transport.request("GET", self._url(), params=params).json() or {}
+        body = json_of(self.transport.request("GET", self._url(), params=params), "the model list")
         models = [list_item(m) for m in body.get("models") or []]
         return {"total_count": int(body.get("total_count", len(models))), "count": len(models), "models": models}
 
@@ -281,7 +300,7 @@ class ModelArtsBackend(RegistryBackend):
                 time.sleep(interval)
 
     def runtimes(self) -> dict[str, list[str]]:
-        body = self.transport.request("GET", self._url("/ai-engine-runtimes")).json() or {}
+        body = json_of(self.transport.request("GET", self._url("/ai-engine-runtimes")), "the runtimes list")
         out: dict[str, list[str]] = {}
         for engine in body.get("engine_runtimes") or []:
             out.setdefault(str(engine.get("ai_engine")), []).extend(str(r) for r in engine.get("runtimes") or [])
@@ -292,12 +311,16 @@ class ModelArtsBackend(RegistryBackend):
     def delete_model(self, model_id: str, *, cascade: bool = False) -> dict[str, Any]:
         params = {"cascade": True} if cascade else None
         try:
-            body = self.transport.request("DELETE", self._url(f"/{model_id}"), params=params).json() or {}
+            body = json_of(self.transport.request("DELETE", self._url(f"/{model_id}"), params=params),
+                           "the delete answer")
         except ModelNotFoundError as exc:
+            if getattr(exc, "attempts", 1) > 1:  # the first attempt deleted it; its answer was lost
+                return {"delete_success_list": [model_id], "delete_failed_list": []}
             raise ModelNotFoundError(model_id, exc.request_id) from None
         return {"delete_success_list": list(body.get("delete_success_list") or []),
                 "delete_failed_list": list(body.get("delete_failed_list") or [])}
 
     def close(self) -> None:
+        self._closed.set()
         self.transport.close()
         self.auth.close()

@@ -23,9 +23,10 @@ from xml.sax.saxutils import escape as xml_escape
 
 import requests
 
-from ..errors import (AuthenticationError, CredentialsError,
-                      ModelImportError, NetworkError, PermissionDeniedError, ServiceError, ThrottledError)
+from ..errors import (AuthenticationError, CredentialsError, ModelImportError, ObsLocationError,
+                      ObsUnreachableError, PermissionDeniedError, ServiceError, ThrottledError)
 from .credentials import mask
+from .http import never_sent
 
 __all__ = ["ObsClient", "ObsAuth", "parse_obs_location", "ObsLocationError", "ObsUnreachableError"]
 
@@ -39,10 +40,6 @@ MAX_PART_BYTES = 5 * 1024 ** 3
 MAX_PARTS = 10_000
 DELETE_BATCH = 1000
 """Delete Multiple Objects takes at most 1000 keys per request."""
-"""A checkpoint is rewritten at most this often (an fsync each time); a lost update only costs re-sending."""
-"""Files or parts read, hashed and sent at once, each on its own connection and with its own buffer: while one is
-being sent the other is being hashed, and one slow request does not stall the upload. So at most this many parts
-are in memory."""
 MAX_BACKOFF = 30.0
 MAX_RETRY_AFTER = 60.0
 _ERROR_BODY_LIMIT = 64 * 1024
@@ -70,20 +67,6 @@ _OBS_HTTPS = re.compile(r"^https?://(?P<bucket>[^./]+)\.obs\.[^/]+(?P<path>/.*)?
 
 
 # ---- errors -------------------------------------------------------------------------------------------------------
-
-
-class ObsLocationError(ModelImportError, ValueError):
-    """An OBS location (obs_location, source_location) that is not `obs://bucket/dir/` or `/bucket/dir/`."""
-
-
-class ObsUnreachableError(NetworkError):
-    """OBS could not be reached (refused, reset, timed out) even after the retries; `.url` is the endpoint."""
-
-    def __init__(self, endpoint: str, reason: str, attempts: int):
-        self.endpoint, self.reason, self.attempts = endpoint, reason, attempts
-        super().__init__(f"could not reach OBS at {endpoint}: {reason} ({attempts} attempt"
-                         f"{'s' if attempts != 1 else ''}): check the network connection, the proxy settings "
-                         "(HTTPS_PROXY/NO_PROXY) and the OBS endpoint", endpoint)
 
 
 def _refuse(message: str) -> ServiceError:
@@ -257,14 +240,6 @@ def _connection_reason(exc: BaseException, timeout: tuple[float, float]) -> str:
     return "the connection failed"
 
 
-def _never_sent(exc: BaseException) -> bool:
-    """True when the request certainly never reached the server (so even a non-idempotent one may be re-sent)."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    text = repr(exc)
-    return "NewConnectionError" in text or "refused" in text
-
-
 def _scrub(exc: requests.RequestException) -> requests.RequestException:
     """A requests exception without the prepared request (its headers carry the security token and signature)."""
     exc.request = None
@@ -407,11 +382,14 @@ class ObsClient:
                 response = self.http.request(method, url, data=body, headers=send_headers, auth=auth,
                                              timeout=self.timeout, allow_redirects=False)
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-                if last or not (idempotent or _never_sent(exc)):
+                if last or not (idempotent or never_sent(exc)):
                     raise ObsUnreachableError(self.endpoint, _connection_reason(exc, self.timeout),
                                               attempt + 1) from _scrub(exc)
                 time.sleep(self._delay(attempt, None))
                 continue
+            except requests.RequestException as exc:  # e.g. InvalidHeader, whose message quotes the header value
+                raise ObsUnreachableError(self.endpoint, f"the request could not be sent ({type(exc).__name__})",
+                                          attempt + 1) from None
             response.obs_attempts = attempt + 1  # type: ignore[attr-defined]
             if response.status_code in ok:
                 return response
