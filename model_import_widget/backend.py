@@ -25,6 +25,16 @@ ProgressCallback = Callable[[Progress], None]
 
 FINAL_STATUSES = frozenset({"published", "failed", "building_failed"})
 
+ENV_OBS_LOCATION = "MODEL_IMPORT_WIDGET_OBS_LOCATION"
+"""Where a cloud backend uploads a LOCAL_SOURCE folder when no `obs_location=` is given (obs://bucket/dir/)."""
+
+
+def obs_location_or_default(given: str | None) -> str | None:
+    """`given`, else $MODEL_IMPORT_WIDGET_OBS_LOCATION, else None (never guessed)."""
+    import os
+
+    return (given or os.environ.get(ENV_OBS_LOCATION) or "").strip() or None
+
 
 class RegistryBackend(abc.ABC):
     """Create, read, list and delete models. One implementation per place models live."""

@@ -132,11 +132,14 @@ NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
 VERSION_PATTERN = r"^(0|[1-9][0-9]?)\.(0|[1-9][0-9]?)\.(0|[1-9][0-9]?)$"
 REGION_PATTERN = r"^[a-z]{2}(-[a-z0-9]+){1,4}$"
 """A cloud region id such as cn-north-4, ap-southeast-1 or eu-de: it becomes part of host names, so nothing else."""
+MODELARTS_DOMAIN_BY_REGION = {"ap-southeast-1": "myhuaweicloud.cn"}
+"""Regions whose ModelArts endpoint is not on the default domain (huaweicloudsdkmodelarts' region table, spec §4)."""
 CLOUD_DOMAIN_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
 """The cloud's DNS domain (myhuaweicloud.com, otc.t-systems.com): plain DNS labels only."""
 DESCRIPTION_PATTERN = r"^[^&!'\"<>=]{0,100}$"
 ALGORITHM_PATTERN = r"^[A-Za-z][^&!'\"<>=]{0,35}$"
-OBS_PATTERN = r"^(obs:/)?/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^/]+)*/?$"
+OBS_PATTERN = r"^(obs:/)?/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^/]+)+/?$"
+"""An OBS folder: a bucket and at least one folder in it (the service takes no bucket root as a model's source)."""
 URL_PATTERN = r"^/[^\s]*$"
 EXECUTION_CODE_PATTERN = r"(^|/)customize_service\.py$"
 # PEP 508 distribution name, optional extras: numpy, scikit-learn, ray[rllib]
@@ -663,8 +666,8 @@ def _location_errors(data: dict[str, Any], warnings: list[dict[str, Any]]) -> li
         if not location.startswith(("/", "obs:")) or os.path.isdir(os.path.expanduser(location)):
             hint = "; for a folder on this machine set source_location_type to LOCAL_SOURCE"
         errors.append(_error(("source_location",), "obs_path",
-                             "OBS path must look like obs://bucket/dir/ or /bucket/dir/ (bucket: 3–63 lower-case letters, "
-                             f"digits, . or -){hint} — got {_shown(location)}", location))
+                             "OBS path must look like obs://bucket/dir/ or /bucket/dir/, a folder in a bucket (bucket: 3–63 "
+                             f"lower-case letters, digits, . or -){hint} — got {_shown(location)}", location))
     elif location_type == "OBS_SOURCE" and not location.startswith("obs://") and os.path.isdir(location):
         warnings.append({"field": "source_location", "message": f"{location} is a folder on this machine, but the location "
                          "type is OBS_SOURCE (read as bucket/dir on OBS); for this folder set source_location_type to LOCAL_SOURCE"})

@@ -168,6 +168,8 @@ def test_endpoints_follow_the_region_the_cloud_domain_and_the_overrides(monkeypa
     assert (e.modelarts, e.iam, e.obs) == ("https://modelarts.cn-north-4.myhuaweicloud.com",
                                            "https://iam.cn-north-4.myhuaweicloud.com",
                                            "https://obs.cn-north-4.myhuaweicloud.com")
+    assert Session(access_key="A", secret_key=SECRET_KEY, region_name="ap-southeast-1").endpoints().modelarts == \
+        "https://modelarts.ap-southeast-1.myhuaweicloud.cn"  # the one region on another domain (spec §4)
     monkeypatch.setenv("MODEL_IMPORT_WIDGET_CLOUD_DOMAIN", "otc.t-systems.com")
     assert Session(access_key="A", secret_key=SECRET_KEY, region_name="eu-de").endpoints().modelarts == \
         "https://modelarts.eu-de.otc.t-systems.com"

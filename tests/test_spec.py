@@ -149,13 +149,13 @@ def test_unknown_type_lists_the_choices():
 # ---- source location --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("location", ["obs://my-bucket/dir/", "/my-bucket/dir/", "obs://bkt/a/b/c", "/bkt/", "obs://b.k.t/x/"])
+@pytest.mark.parametrize("location", ["obs://my-bucket/dir/", "/my-bucket/dir/", "obs://bkt/a/b/c", "/bkt/d", "obs://b.k.t/x/"])
 def test_valid_obs_paths(location):
     assert spec.validate({**BASE, "source_location": location}) == []
 
 
 @pytest.mark.parametrize("location", ["s3://bucket/dir/", "obs://B/dir/", "bucket/dir", "obs://ab/dir/", "https://x.com/a",
-                                      "obs://bucket//dir/"])
+                                      "obs://bucket//dir/", "/bkt/", "obs://bucket"])
 def test_invalid_obs_paths(location):
     error = only_error("source_location", source_location=location)
     assert "obs://bucket/dir/ or /bucket/dir/" in error["message"]

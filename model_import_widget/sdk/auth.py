@@ -9,16 +9,17 @@ its requests ignore proxies and use short timeouts. No secret reaches a repr, a 
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import threading
 import time
 from typing import Any, Callable, Optional
 
 import requests
 
-from ..errors import CredentialsError, NetworkError, ServiceError
+from ..errors import AuthenticationError, CredentialsError, NetworkError
 from .credentials import Credentials
 from .endpoints import Endpoints
-from .http import Transport, error_from_response
+from .http import Transport, error_from_response, json_of
 from .signer import SignerAuth
 
 METADATA_TIMEOUT = (3.0, 3.0)
@@ -30,10 +31,14 @@ _project_ids: dict[tuple[str, str, str], str] = {}
 _project_lock = threading.Lock()
 
 
+_FRACTION = re.compile(r"\.(\d+)")
+
+
 def _parse_time(text: str) -> float:
-    """Seconds since the epoch of IAM's and the metadata service's `expires_at` (UTC, with or without fraction)."""
-    text = text.strip().replace("Z", "+00:00")
-    value = _dt.datetime.fromisoformat(text) if "T" in text else _dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+    """Seconds since the epoch of IAM's and the metadata service's `expires_at` (UTC, with or without a fraction of
+    any length: Python 3.10's fromisoformat takes only 3 or 6 digits). Raises ValueError."""
+    text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text.strip().replace("Z", "+00:00"), count=1)
+    value = _dt.datetime.fromisoformat(text.replace(" ", "T", 1))
     if value.tzinfo is None:
         value = value.replace(tzinfo=_dt.timezone.utc)
     return value.timestamp()
@@ -118,7 +123,7 @@ class Authenticator:
         region = self.endpoints.region
         response = self._iam.request("GET", f"{self.endpoints.iam}/v3/projects", params={"name": region},
                                      auth=SignerAuth(self.keys, lambda: None))
-        projects = (response.json() or {}).get("projects") or []
+        projects = json_of(response, "IAM's project list").get("projects") or []
         found = next((p.get("id") for p in projects if p.get("name") == region and p.get("id")), None)
         if not found:
             raise CredentialsError(f"IAM at {self.endpoints.iam} knows no project named {region!r} for these "
@@ -134,24 +139,27 @@ class Authenticator:
         try:
             response = self._iam.request("POST", f"{self.endpoints.iam}/v3/auth/tokens", params={"nocatalog": "true"},
                                          body=body, expected=(201,), idempotent=True)
-        except ServiceError as exc:
-            raise type(exc)(exc.status, exc.error_code, exc.error_msg, exc.request_id,
-                            f"IAM refused the password of {c.username!r}"
-                            f"{f' in account {c.account!r}' if c.account else ''}: check username, account and "
-                            "password (repeated wrong passwords lock the user)") from None
+        except AuthenticationError as exc:  # only a refusal is about the password; an outage keeps its own advice
+            raise AuthenticationError(exc.status, exc.error_code, exc.error_msg, exc.request_id,
+                                      f"IAM refused the password of {c.username!r}"
+                                      f"{f' in account {c.account!r}' if c.account else ''}: check username, account "
+                                      "and password (repeated wrong passwords lock the user)") from None
         token = response.headers.get("X-Subject-Token")
-        info = (response.json() or {}).get("token") or {}
+        info = json_of(response, "IAM's token answer").get("token") or {}
         if not token or not info.get("expires_at"):
             raise CredentialsError(f"IAM at {self.endpoints.iam} answered without a token: check iam_endpoint")
         project = (info.get("project") or {}).get("id") or c.project_id
-        return (token, project), _parse_time(info["expires_at"])
+        try:
+            return (token, project), _parse_time(str(info["expires_at"]))
+        except ValueError:
+            raise CredentialsError(f"IAM at {self.endpoints.iam} gave an expiry time that cannot be read") from None
 
     def _fetch_keys_with_token(self) -> tuple[tuple[str, str, str], float]:
         """Temporary AK/SK for OBS from an IAM token (IAM's securitytokens API), for password sessions."""
         body = {"auth": {"identity": {"methods": ["token"], "token": {"duration_seconds": 3600}}}}
         response = self._iam.request("POST", f"{self.endpoints.iam}/v3.0/OS-CREDENTIAL/securitytokens", body=body,
                                      expected=(201,), idempotent=True, auth=_TokenAuth(self))
-        return _temporary_keys(response.json(), f"IAM at {self.endpoints.iam}")
+        return _temporary_keys(json_of(response, "IAM's temporary keys"), f"IAM at {self.endpoints.iam}")
 
     def _fetch_agency_keys(self) -> tuple[tuple[str, str, str], float]:
         """The notebook agency's temporary keys (spec §4c item 4): no proxy, short timeouts."""
@@ -181,7 +189,7 @@ class Authenticator:
                     raise CredentialsError("this notebook has no agency: in the ModelArts console add one under "
                                            "Settings (Global Configuration), or pass access_key/secret_key to Session()")
                 raise error_from_response(answer, "the notebook's metadata service refused: pass access_key/secret_key")
-            return _temporary_keys(answer.json(), f"the metadata service at {base}")
+            return _temporary_keys(json_of(answer, "the metadata service's keys"), f"the metadata service at {base}")
 
     def close(self) -> None:
         self._http.close()

@@ -12,7 +12,7 @@ from typing import Mapping, Optional
 from urllib.parse import urlsplit
 
 from ..errors import CredentialsError
-from ..spec import CLOUD_DOMAIN_PATTERN, REGION_PATTERN
+from ..spec import CLOUD_DOMAIN_PATTERN, MODELARTS_DOMAIN_BY_REGION, REGION_PATTERN
 
 ENV_CLOUD_DOMAIN = "MODEL_IMPORT_WIDGET_CLOUD_DOMAIN"
 DEFAULT_CLOUD_DOMAIN = "myhuaweicloud.com"
@@ -72,7 +72,9 @@ def resolve_endpoints(region: str, overrides: Optional[Mapping[str, Optional[str
     def pick(service: str, explicit: Optional[str], env_value: Optional[str]) -> str:
         if explicit:
             return _base_url(explicit, f"{service}_endpoint")
-        return env_value or f"https://{service}.{region}.{domain}"
+        exception = MODELARTS_DOMAIN_BY_REGION.get(region) if service == "modelarts" and domain == DEFAULT_CLOUD_DOMAIN \
+            else None
+        return env_value or f"https://{service}.{region}.{exception or domain}"
 
     iam_env = environ.get(ENV_IAM_ENDPOINT, "").strip()
     return Endpoints(

@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from ..backend import FINAL_STATUSES, Progress, ProgressCallback, RegistryBackend
+from ..backend import (ENV_OBS_LOCATION, FINAL_STATUSES, Progress, ProgressCallback, RegistryBackend,
+                       obs_location_or_default)
 from ..errors import (
     DuplicateModelError,
     ImportCancelledError,
@@ -29,7 +30,6 @@ from .endpoints import Endpoints
 from .http import Ambiguous, Transport, json_of
 from .wire import create_body, list_item
 
-ENV_OBS_LOCATION = "MODEL_IMPORT_WIDGET_OBS_LOCATION"
 ENV_POLL_INTERVAL = "MODEL_IMPORT_WIDGET_POLL_INTERVAL"
 DEFAULT_POLL_INTERVAL = 2.0
 """Seconds between status polls while waiting for a model (the service builds for minutes; tests set ms)."""
@@ -167,7 +167,7 @@ class ModelArtsBackend(RegistryBackend):
         from .obs import ObsClient, parse_obs_location
         from .obs_upload import upload_folder
 
-        target = (obs_location or os.environ.get(ENV_OBS_LOCATION) or "").strip()
+        target = obs_location_or_default(obs_location)
         if not target:
             raise ObsLocationError(f"a local folder is uploaded to OBS before ModelArts imports it: pass "
                                    f"obs_location='obs://<bucket>/<folder>/' or set {ENV_OBS_LOCATION}")

@@ -10,8 +10,10 @@ import pprint
 from typing import Any
 
 
-def sdk_code(fields: dict[str, Any], session: Any, publish: bool, order: list[str]) -> str:
-    """Python that makes the same import: `fields` as the SDK takes them, in the form's `order`."""
+def sdk_code(fields: dict[str, Any], session: Any, publish: bool, order: list[str],
+             obs_location: str | None = None) -> str:
+    """Python that makes the same import: `fields` as the SDK takes them, in the form's `order`. A local folder
+    going to ModelArts gets the `obs_location=` it is uploaded to."""
     data = {key: fields[key] for key in sorted(fields, key=lambda k: order.index(k) if k in order else len(order))}
     if isinstance(data.get("apis"), str):
         try:
@@ -30,6 +32,9 @@ def sdk_code(fields: dict[str, Any], session: Any, publish: bool, order: list[st
              "", session_line, "model = Model(", "    session,"]
     for key, value in data.items():
         lines.append(f"    {key}={_render(key, value)},")
+    if session.backend != "embedded" and str(fields.get("source_location_type", "")).upper() == "LOCAL_SOURCE":
+        lines.append(f"    obs_location={obs_location!r},  # the local folder is uploaded here first" if obs_location
+                     else "    obs_location=\"obs://<bucket>/<folder>/\",  # where the local folder is uploaded first")
     lines += [f"    publish={publish!r},", ")"]
     return "\n".join(lines) + "\n"
 

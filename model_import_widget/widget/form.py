@@ -31,7 +31,7 @@ from ..errors import (
     SpecValidationError,
 )
 from . import i18n
-from ..backend import FINAL_STATUSES
+from ..backend import FINAL_STATUSES, obs_location_or_default
 from .code import sdk_code
 from .fields import FieldWidget, StockField, StockTable, TableWidget
 
@@ -819,7 +819,7 @@ class ModelImportForm(HasTraits):
         fields = report.spec.to_fields() if report.spec else self._spec_fields()
         if report.spec and fields.get("source_location_type") == "OBS_SOURCE":
             fields.pop("source_location_type")  # the default
-        return sdk_code(fields, self._session, self.publish, order)
+        return sdk_code(fields, self._session, self.publish, order, obs_location_or_default(self.obs_location))
 
     def _write_config_clicked(self) -> None:
         try:
