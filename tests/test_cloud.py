@@ -59,7 +59,14 @@ def cloud_env(monkeypatch, tmp_path, cloud):
 
 
 def secrets_of(cloud) -> list[str]:
-    return [cloud.secret_key, cloud.password]
+    """Every secret the cloud knows: the account's key and password, and what it handed out since (temporary
+    secret keys and security tokens of the agency and of IAM, IAM tokens)."""
+    ring = cloud.keyring
+    with ring._lock:
+        temporary = [c.secret for c in ring._credentials.values()] + \
+            [c.security_token for c in ring._credentials.values() if c.security_token]
+        tokens = list(ring._tokens)
+    return [cloud.secret_key, cloud.password, *temporary, *tokens]
 
 
 def aksk_session(cloud, **kwargs) -> Session:
@@ -186,17 +193,17 @@ def test_the_form_imports_a_local_folder_from_every_credential_source(source, cl
 def test_the_notebook_agency_keys_are_refreshed_before_they_expire(cloud, monkeypatch):
     monkeypatch.setenv("MODEL_IMPORT_WIDGET_NOTEBOOK", "1")
     monkeypatch.setenv("HUAWEICLOUD_SDK_REGION", cloud.region)
-    monkeypatch.setattr(cloud.metadata, "credential_lifetime", 0.6)
+    monkeypatch.setattr(cloud.metadata, "credential_lifetime", 1.0)
     session = Session()
     calls_before = cloud.metadata_calls
-    deadline = time.monotonic() + 1.5
+    deadline = time.monotonic() + 2.2
     refused = 0
     while time.monotonic() < deadline:
         before = len(cloud.requests)
         Model.get_model_list(session, limit=1)
         refused += sum(1 for r in cloud.requests[before:] if r.status == 401)
         time.sleep(0.05)
-    assert cloud.metadata_calls - calls_before >= 3  # fetched again at half the lifetime, ~every 0.3 s
+    assert cloud.metadata_calls - calls_before >= 3  # fetched again at half the lifetime, ~every 0.5 s
     assert refused == 0  # never signed with keys that had expired
 
 
@@ -519,3 +526,46 @@ def test_the_metadata_service_is_never_asked_outside_a_notebook(cloud, monkeypat
     monkeypatch.setenv("HUAWEICLOUD_SDK_REGION", cloud.region)
     seed_model(Session(), put_obs_package(cloud, "no-metadata/"))
     assert (cloud.metadata_calls, len([r for r in cloud.requests if r.service == "metadata"])) == before
+
+
+def test_a_create_whose_answer_times_out_is_looked_up_not_duplicated(cloud):
+    session = aksk_session(cloud)
+    source = put_obs_package(cloud, "read-timeout/")
+    Model.get_model_list(session, limit=1)
+    session.client.transport.timeout = (2.0, 0.2)  # the answer comes after the read timeout
+    name, before = unique("timeout"), len(cloud.creates())
+    cloud.faults.add("modelarts", "POST", CREATE, kind="delay", seconds=0.5)
+    model = seed_model(session, source, model_name=name)
+    assert model.get_model_info()["model_status"] == "published"
+    assert len([m for m in cloud.models.values() if m["request"]["model_name"] == name]) == 1
+    assert not cloud.faults.pending() and len(cloud.creates()) - before in (1, 2)  # a second POST only got a 409
+
+
+@pytest.mark.parametrize("kind", ["lost_response", "reset"])
+def test_a_delete_whose_answer_was_lost_is_a_success(kind, cloud):
+    session = aksk_session(cloud)
+    model = seed_model(session, put_obs_package(cloud, f"delete-{kind}/"))
+    cloud.faults.add("modelarts", "DELETE", CREATE + "/*", kind=kind)
+    assert model.delete_model() == {"delete_success_list": [model.model_id], "delete_failed_list": []}
+    assert model.model_id not in cloud.models and not cloud.faults.pending()
+
+
+@pytest.mark.parametrize("service, method, path", [("iam", "POST", "/v3/auth/tokens"),
+                                                   ("metadata", "GET", "/openstack/latest/securitykey"),
+                                                   ("iam", "GET", "/v3/projects")])
+def test_a_reset_while_fetching_credentials_is_survived(service, method, path, cloud, monkeypatch):
+    if service == "metadata":
+        monkeypatch.setenv("MODEL_IMPORT_WIDGET_NOTEBOOK", "1")
+        monkeypatch.setenv("HUAWEICLOUD_SDK_REGION", cloud.region)
+        session = Session()
+    elif path == "/v3/projects":
+        session = aksk_session(cloud)  # no project id: looked up in IAM
+        from model_import_widget.sdk import auth
+
+        monkeypatch.setattr(auth, "_project_ids", {})  # not cached from an earlier test
+    else:
+        session = Session(account=cloud.account, username=cloud.username, password=cloud.password,
+                          region_name=cloud.region)
+    cloud.faults.add(service, method, path, kind="reset")
+    assert "models" in Model.get_model_list(session, limit=1)
+    assert not cloud.faults.pending()

@@ -44,7 +44,20 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--no-pings",
     "--disable-features=Translate,OptimizationHints,MediaRouter",
+    # Names other than this machine's resolve to nothing, so no background request can leave it either.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+OUTSIDE_REQUESTS: list[str] = []
+"""Every request a test page made to an address that is not this machine (the run fails if any)."""
+
+
+def _note_outside(request: Any) -> None:
+    from urllib.parse import urlsplit
+
+    url = request.url
+    if url.startswith(("http://", "https://", "ws://", "wss://")) and urlsplit(url).hostname not in LOOPBACK_HOSTS:
+        OUTSIDE_REQUESTS.append(url)
 SETTINGS_OVERRIDES = {
     # The news toast would cover the widgets in screenshots, and fetching news needs the network.
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
@@ -148,6 +161,7 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+    assert not OUTSIDE_REQUESTS, f"the browser tried to reach other machines: {OUTSIDE_REQUESTS[:10]}"
 
 
 class Kernel:
@@ -221,6 +235,7 @@ def open_notebook(lab: Lab, browser: Browser) -> Iterator[Callable[[str, list[st
             metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
         nbformat.write(notebook, lab.root / name)
         context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        context.on("request", _note_outside)
         context.set_default_timeout(20_000)
         page = context.new_page()
         page.goto(f"{lab.url}/lab/tree/{name}?reset")
