@@ -319,7 +319,7 @@ def test_a_large_file_changed_during_its_upload_is_refused_naming_it(obs, client
 
     with pytest.raises(ServiceError) as caught:
         upload_folder(client, walk(folder, "pkg"), BUCKET, PREFIX, part_size=PART, progress=progress)
-    assert "model/big.bin changed while it was being uploaded; wait until it is written completely" in str(caught.value)
+    assert "model/big.bin changed while it was being imported; wait until it is written completely" in str(caught.value)
     assert not requests_to(obs, "POST", "model/big.bin", "uploadId")  # never completed: no torn object
     assert_nothing_left(obs)
 
@@ -329,7 +329,7 @@ def test_a_small_file_changed_after_the_walk_is_refused(obs, client, folder):
     (folder / "model" / "config.json").write_text('{"model_type": "TensorFlow"}')
     with pytest.raises(ServiceError) as caught:
         upload_folder(client, tree, BUCKET, PREFIX, part_size=PART)
-    assert "model/config.json changed while it was being uploaded" in str(caught.value)
+    assert "model/config.json changed while it was being imported" in str(caught.value)
     assert_nothing_left(obs)
 
 

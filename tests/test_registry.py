@@ -730,7 +730,7 @@ def test_a_file_that_vanishes_during_the_import_fails_it_naming_the_file(registr
 
     info = registry.wait_model(registry.create_model(fields(source), progress=remove_weights_at_start), timeout=30)
     assert info["model_status"] == "failed"
-    assert failure(registry, info["model_id"]).startswith("Could not copy model/weights.pth: No such file")
+    assert failure(registry, info["model_id"]).startswith("Could not copy model/weights.pth: was removed during the import")
     assert os.listdir(registry.imports_dir) == []
 
 
@@ -775,3 +775,31 @@ def test_deleting_from_inside_the_progress_callback_cancels_without_hanging(regi
         registry.wait_model(model_id, timeout=10)
     assert results == [{"delete_success_list": [model_id], "delete_failed_list": []}]
     assert_nothing_registered(registry)
+
+
+@pytest.mark.parametrize("swap", ["fifo", "symlink"])
+def test_a_file_swapped_after_the_walk_is_refused_without_hanging(tmp_path, swap):
+    """The copy reads the file the walk saw: a FIFO put in its place never blocks it, a link never leads out."""
+    source = tmp_path / "pkg"
+    (source / "model").mkdir(parents=True)
+    (source / "model" / "weights.pth").write_bytes(b"w" * 5000)
+    tree = importer.walk(source, str(source))
+    target = source / "model" / "weights.pth"
+    target.unlink()
+    if swap == "fifo":
+        os.mkfifo(target)
+    else:
+        (tmp_path / "outside-secret").write_text("not yours")
+        target.symlink_to(tmp_path / "outside-secret")
+    registry = EmbeddedRegistry(tmp_path / "home")
+    temp = tmp_path / "parts"
+    temp.mkdir()
+    copier = importer.Copier(registry.store, temp, registry.hash_name, workers=1)
+    try:
+        copier.submit(list(tree.files))
+        result = copier.results.get(timeout=10)  # a blocked open would never answer
+    finally:
+        copier.close()
+    assert isinstance(result, importer.CopyFailed)
+    assert ("no longer a regular file" if swap == "fifo" else "replaced by a symbolic link") in str(result)
+    assert list(temp.iterdir()) == []

@@ -136,6 +136,55 @@ class SourceTree:
     dirs: frozenset[str]
 
 
+def noncompliant(message: str) -> ServiceError:
+    """A source the import cannot take, worded as the service words it (ModelArts.3017), naming what to fix."""
+    return ServiceError(400, "ModelArts.3017", f"Failed to publish model because source location noncompliance: "
+                                               f"{message}")
+
+
+class SourceSwapped(OSError):
+    """A walked file that is no longer the file the walk saw; `strerror` says which and what to do."""
+
+
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+               | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0))
+
+
+def open_walked(file: SourceFile, *, same_stat: bool = True) -> int:
+    """An fd on the file the walk saw, or SourceSwapped naming it: never follows a symbolic link swapped in, never
+    blocks on a FIFO or device, and (with `same_stat`) never reads a file whose stat moved since the walk."""
+    try:
+        fd = os.open(file.path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK):
+            raise SourceSwapped(exc.errno, f"{file.rel} was replaced by a symbolic link after the folder was read; "
+                                           "put the file itself back and import again.") from None
+        if exc.errno == errno.ENOENT:
+            raise SourceSwapped(exc.errno, f"{file.rel} was removed during the import; wait until the folder is "
+                                           "complete and import again.") from None
+        raise SourceSwapped(exc.errno, f"{file.rel} cannot be read ({exc.strerror}).") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise SourceSwapped(errno.EINVAL, f"{file.rel} is no longer a regular file (a pipe, socket or device was "
+                                              "put in its place); put the file back and import again.")
+        if same_stat and not same_as_walked(fd, file):
+            raise SourceSwapped(errno.EAGAIN, changed_text(file.rel))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def same_as_walked(fd: int, file: SourceFile) -> bool:
+    st = os.fstat(fd)
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev) == file.stat_key
+
+
+def changed_text(rel: str) -> str:
+    return f"{rel} changed while it was being imported; wait until it is written completely and import again."
+
+
 def walk(folder: Path, shown_as: str) -> SourceTree:
     """Every file under `folder`, following symlinks that stay inside it; refuses the folder before any import.
 
@@ -147,9 +196,7 @@ def walk(folder: Path, shown_as: str) -> SourceTree:
     dirs: set[str] = set()
     total = 0
 
-    def refuse(message: str) -> ServiceError:
-        return ServiceError(400, "ModelArts.3017", f"Failed to publish model because source location noncompliance: "
-                                                   f"{message}")
+    refuse = noncompliant
 
     def descend(real_dir: str, rel_dir: str, ancestors: frozenset[str]) -> None:
         nonlocal total
@@ -227,7 +274,10 @@ class Copied:
 class CopyFailed(Exception):
     def __init__(self, file: SourceFile, error: OSError):
         self.file, self.error = file, error
-        super().__init__(f"Could not copy {file.rel}: {error.strerror or error}")
+        why = error.strerror or str(error)
+        if isinstance(error, SourceSwapped):  # it names the file and what to do already
+            why = why.split(f"{file.rel} ", 1)[-1].rstrip(".")
+        super().__init__(f"Could not copy {file.rel}: {why}")
 
 
 class Stopped(Exception):
@@ -296,7 +346,7 @@ class Copier:
         read_at = time.time_ns()
         hasher = new_hasher(self.hash_name)
         part: str | None = None
-        with open(file.path, "rb", buffering=0) as source:
+        with os.fdopen(open_walked(file, same_stat=False), "rb", buffering=0) as source:
             try:
                 if file.size <= SMALL_FILE_BYTES:
                     data = source.readall()

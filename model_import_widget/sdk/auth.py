@@ -178,6 +178,8 @@ class Authenticator:
                     answer = http.get(f"{base}/openstack/latest/securitykey", headers=headers,
                                       timeout=METADATA_TIMEOUT)
                 except requests.RequestException as exc:
+                    if attempt == 0 and not isinstance(exc, requests.Timeout):
+                        continue  # a reset or refused connection: once more (both requests are safe to repeat)
                     raise NetworkError(f"the notebook's metadata service at {base} did not answer "
                                        f"({type(exc).__name__}); outside a ModelArts notebook unset "
                                        "MODEL_IMPORT_WIDGET_NOTEBOOK, or pass access_key/secret_key", base) from None

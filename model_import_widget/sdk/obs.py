@@ -69,16 +69,6 @@ _OBS_HTTPS = re.compile(r"^https?://(?P<bucket>[^./]+)\.obs\.[^/]+(?P<path>/.*)?
 # ---- errors -------------------------------------------------------------------------------------------------------
 
 
-def _refuse(message: str) -> ServiceError:
-    """A source file the upload cannot take, worded as the service and the embedded registry word it."""
-    return ServiceError(400, "ModelArts.3017", f"Failed to publish model because source location noncompliance: "
-                                               f"{message}")
-
-
-def _changed(rel: str) -> ServiceError:
-    return _refuse(f"{rel} changed while it was being uploaded; wait until it is written completely and import again.")
-
-
 # ---- OBS locations -----------------------------------------------------------------------------------------------
 
 

@@ -7,12 +7,10 @@ so that a later call resumes). Never logs, returns or raises a secret.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import logging
 import os
-import stat
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -23,9 +21,9 @@ from typing import Any, Callable, Mapping, Optional
 
 from ..backend import Progress
 from ..errors import BackendUnavailableError, ImportCancelledError, NetworkError, ServiceError
-from ..registry.importer import STAT_CACHE_RACY_NS, SourceFile, SourceTree
-from .obs import (MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES, ObsClient, _changed, _check_bucket, _md5,
-                  _normalize_prefix, _refuse)
+from ..registry.importer import (STAT_CACHE_RACY_NS, SourceFile, SourceSwapped, SourceTree, changed_text,
+                                  noncompliant, open_walked, same_as_walked)
+from .obs import MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES, ObsClient, _check_bucket, _md5, _normalize_prefix
 
 try:
     import fcntl
@@ -44,36 +42,15 @@ UPLOAD_THREADS = 2
 
 
 def _open_source(file: SourceFile) -> int:
-    """An fd on the file the walk saw, or a refusal naming it: never follows a symlink swapped in, never blocks on
-    a FIFO, never reads a file whose stat moved since the walk."""
-    flags = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-             | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0))
+    """The walk's file, read the way the embedded registry reads it; a refusal that names it otherwise."""
     try:
-        fd = os.open(file.path, flags)
-    except OSError as exc:
-        if exc.errno in (errno.ELOOP, errno.EMLINK):
-            raise _refuse(f"{file.rel} was replaced by a symbolic link after the folder was read; put the file "
-                          "itself back and import again.") from None
-        if exc.errno == errno.ENOENT:
-            raise _refuse(f"{file.rel} was removed while the model was being uploaded; wait until the folder is "
-                          "complete and import again.") from None
-        raise _refuse(f"{file.rel} cannot be read ({exc.strerror}).") from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise _refuse(f"{file.rel} is no longer a regular file (a pipe, socket or device was put in its place); "
-                          "put the file back and import again.")
-        if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev) != file.stat_key:
-            raise _changed(file.rel)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
+        return open_walked(file)
+    except SourceSwapped as exc:
+        raise noncompliant(exc.strerror) from None
 
 
-def _still_unchanged(fd: int, file: SourceFile) -> bool:
-    st = os.fstat(fd)
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev) == file.stat_key
+def _changed(rel: str) -> ServiceError:
+    return noncompliant(changed_text(rel))
 
 
 # ---- the folder upload -------------------------------------------------------------------------------------------
@@ -529,7 +506,7 @@ class _FolderUpload:
 
     def _finish_multipart(self, job: _Job) -> None:
         assert job.fd is not None and job.upload_id is not None
-        unchanged = _still_unchanged(job.fd, job.file)  # every part was read: now or never, before it is complete
+        unchanged = same_as_walked(job.fd, job.file)  # every part was read: now or never, before it is complete
         os.close(job.fd)
         job.fd = None
         if not unchanged:
@@ -564,7 +541,7 @@ class _FolderUpload:
         fd = _open_source(file)
         try:
             _read_into(fd, view, 0, file.rel)
-            if not _still_unchanged(fd, file):
+            if not same_as_walked(fd, file):
                 raise _changed(file.rel)
         finally:
             os.close(fd)
