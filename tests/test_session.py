@@ -189,6 +189,23 @@ def test_a_region_that_is_not_a_region_id_never_becomes_a_host_name(region):
         session.endpoints()
 
 
+@pytest.mark.parametrize("endpoint", ["not a url at all", "http://", "https://user:Pa55@ma.example.test",
+                                      "https://ma.example.test:99999", "https://ma.example.test/?x=1", "ftp://h.test"])
+def test_an_endpoint_that_is_not_one_is_refused_before_any_request(endpoint):
+    session = Session(access_key="A", secret_key=SECRET_KEY, region_name="cn-north-4")
+    session.set_endpoint(modelarts_endpoint=endpoint)
+    with pytest.raises(CredentialsError, match="endpoint") as info:
+        session.endpoints()
+    assert "Pa55" not in str(info.value)
+
+
+def test_an_obs_endpoint_takes_no_path():
+    session = Session(access_key="A", secret_key=SECRET_KEY, region_name="cn-north-4")
+    session.set_endpoint(obs_endpoint="https://obs.example.test/prefix")
+    with pytest.raises(CredentialsError, match="no path"):
+        session.endpoints()
+
+
 def test_a_cloud_domain_that_is_not_a_domain_is_refused(monkeypatch):
     monkeypatch.setenv("MODEL_IMPORT_WIDGET_CLOUD_DOMAIN", "evil.example.com/x?")
     with pytest.raises(CredentialsError, match="not a DNS domain"):

@@ -41,20 +41,35 @@ class Endpoints:
         return urlsplit(self.obs).scheme or "https"
 
 
-def _base_url(value: str, what: str) -> str:
-    value = value.strip().rstrip("/")
+_HOST = re.compile(r"^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$|^\[[0-9A-Fa-f:.]+\]$")
+
+
+def _base_url(value: str, what: str, *, path: bool = True) -> str:
+    """`https://host[:port][/path]` checked: a real host name or address, no user name or password, no query."""
+    value = value.strip()
     if "://" not in value:
         value = "https://" + value
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise CredentialsError(f"{what} {value!r} is not an endpoint: give it as https://host[:port]")
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    parts = urlsplit(value.rstrip("/"))
+    shown = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+    try:
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        port_ok = False
+    host = parts.netloc.rpartition("@")[2].rsplit(":", 1)[0] if not parts.netloc.endswith("]") else parts.netloc
+    if "@" in parts.netloc:
+        raise CredentialsError(f"{what} {shown!r} holds a user name or password: give the endpoint without them "
+                               "(credentials go to Session())")
+    if parts.scheme not in ("http", "https") or not _HOST.match(host or "") or not port_ok or parts.query \
+            or parts.fragment or (parts.path and not path):
+        raise CredentialsError(f"{what} {shown!r} is not an endpoint: give it as https://host[:port]"
+                               + ("" if path else " (no path)"))
+    return f"{parts.scheme}://{parts.netloc}{parts.path if path else ''}"
 
 
 def _override(service: str, region: str, environ: Mapping[str, str]) -> Optional[str]:
     name = ENV_SERVICE_ENDPOINT.format(service=service, region=region.upper().replace("-", "_"))
     value = (environ.get(name) or "").split(",")[0].strip()
-    return _base_url(value, name) if value else None
+    return _base_url(value, name, path=service != "OBS") if value else None
 
 
 def resolve_endpoints(region: str, overrides: Optional[Mapping[str, Optional[str]]] = None,
@@ -71,7 +86,7 @@ def resolve_endpoints(region: str, overrides: Optional[Mapping[str, Optional[str
 
     def pick(service: str, explicit: Optional[str], env_value: Optional[str]) -> str:
         if explicit:
-            return _base_url(explicit, f"{service}_endpoint")
+            return _base_url(explicit, f"{service}_endpoint", path=service != "obs")
         exception = MODELARTS_DOMAIN_BY_REGION.get(region) if service == "modelarts" and domain == DEFAULT_CLOUD_DOMAIN \
             else None
         return env_value or f"https://{service}.{region}.{exception or domain}"

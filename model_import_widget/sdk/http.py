@@ -34,6 +34,41 @@ DEFAULT_TIMEOUT = (5.0, 60.0)
 """(connect, read) seconds for every request."""
 MAX_RETRY_AFTER = 120.0
 """Longest Retry-After honoured; a longer one is reported as ThrottledError at once."""
+DEFAULT_DEADLINE = 300.0
+"""Seconds one call may take in all, retries and a slowly dripping answer included."""
+MAX_ANSWER_BYTES = 64 << 20
+"""The largest answer read (a page of 1000 models is a few MB); a larger one is refused, not held in memory."""
+MAX_ERROR_BYTES = 64 << 10
+"""The most of an error answer read: its code and message are at the start."""
+CHUNK = 64 << 10
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _TooSlow(Exception):
+    pass
+
+
+def read_bounded(response: requests.Response, limit: int, ends_at: float) -> bytes:
+    """Read a streamed answer's body, at most `limit` bytes (an error body is cut there, a success refused) and no
+    later than `ends_at` (time.monotonic()); then the response behaves as if it had not been streamed."""
+    chunks, size = [], 0
+    for chunk in response.iter_content(CHUNK):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            if response.status_code < 400:
+                raise _TooLarge()
+            break
+        if time.monotonic() > ends_at:
+            raise _TooSlow()
+    body = b"".join(chunks)[:limit]
+    response._content = body  # what .content, .text and .json() read
+    response._content_consumed = True
+    response.close()  # back to the pool (or closed, when cut short)
+    return body
 
 
 class Ambiguous(Exception):
@@ -143,10 +178,13 @@ def _retry_after(response: requests.Response) -> Optional[float]:
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+        try:
+            seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None  # not a number nor a date: wait as for no Retry-After
+    return max(0.0, seconds) if seconds == seconds else None  # NaN: as none
 
 
 def never_sent(exc: BaseException) -> bool:
@@ -158,8 +196,9 @@ def never_sent(exc: BaseException) -> bool:
 
 
 def _shown(url: str) -> str:
+    """The URL for a message: no query, no user name or password."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
 
 
 class Transport:
@@ -173,12 +212,13 @@ class Transport:
 
     def __init__(self, auth: Optional[requests.auth.AuthBase], *, timeout: tuple[float, float] = DEFAULT_TIMEOUT,
                  retries: int = 4, backoff: Optional[float] = None, sleep: Callable[[float], None] = time.sleep,
-                 http: Optional[requests.Session] = None):
+                 http: Optional[requests.Session] = None, deadline: float = DEFAULT_DEADLINE):
         self.auth = auth
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff if backoff is not None else float(os.environ.get(ENV_BACKOFF) or 0.5)
         self.sleep = sleep
+        self.deadline = deadline
         self.http = http or requests.Session()  # honours HTTP(S)_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE
 
     def close(self) -> None:
@@ -190,7 +230,8 @@ class Transport:
     def request(self, method: str, url: str, *, params: Optional[Mapping[str, Any]] = None, body: Any = None,
                 idempotent: Optional[bool] = None, expected: tuple[int, ...] = (200,),
                 headers: Optional[Mapping[str, str]] = None, auth: Any = "default") -> requests.Response:
-        """One call; returns the response when its status is in `expected`, else raises the package's error."""
+        """One call; returns the response when its status is in `expected`, else raises the package's error.
+        The whole call, retries included, ends within `deadline` seconds."""
         idempotent = method.upper() in ("GET", "HEAD", "DELETE", "PUT") if idempotent is None else idempotent
         query = canonical_query(params)
         full_url = f"{url}?{query}" if query else url
@@ -198,25 +239,26 @@ class Transport:
         sent_headers = {"Content-Type": "application/json;charset=UTF-8", "Accept": "application/json",
                         **(headers or {})}
         use_auth = self.auth if auth == "default" else auth
+        ends_at = time.monotonic() + self.deadline
         refreshed = False
         attempt = 0
+        read_timeouts = 0
         while True:
-            try:
-                response = self.http.request(method, full_url, data=data, headers=sent_headers, auth=use_auth,
-                                             timeout=self.timeout, allow_redirects=False)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                connect_failed = never_sent(exc)
-                if (idempotent or connect_failed) and attempt < self.retries:
+            response, failure = self._send(method, full_url, data, sent_headers, use_auth, ends_at)
+            if failure is not None:  # raised here, outside any except block: no chain carries the request
+                kind, sent = failure
+                read_timeouts += kind == "ReadTimeout"
+                may_retry = (idempotent or not sent) and attempt < self.retries and read_timeouts <= 1
+                if may_retry and time.monotonic() + self._wait(attempt) < ends_at:
                     self.sleep(self._wait(attempt))
                     attempt += 1
                     continue
-                if not idempotent and not connect_failed:
-                    raise Ambiguous(f"{method} {_shown(url)}: {type(exc).__name__}") from None
+                if not idempotent and sent:
+                    raise Ambiguous(f"{method} {_shown(url)}: {kind}")
+                what = ("did not answer in time" if kind in ("ReadTimeout", "Deadline") else "could not be reached")
                 raise NetworkError(
-                    f"could not reach {_shown(url)} ({type(exc).__name__}, {attempt + 1} attempts): check the network, "
-                    "the proxy settings (HTTPS_PROXY/NO_PROXY) and the endpoint", _shown(url)) from None
-            except requests.RequestException as exc:  # never its message: it can quote a header value
-                raise NetworkError(f"the request to {_shown(url)} failed: {type(exc).__name__}", _shown(url)) from None
+                    f"{_shown(url)} {what} ({kind}, {attempt + 1} attempt{'s' if attempt else ''}): check the network, "
+                    "the proxy settings (HTTPS_PROXY/NO_PROXY) and the endpoint", _shown(url))
             status = response.status_code
             if status in expected:
                 return response
@@ -230,11 +272,11 @@ class Transport:
                     wait = _retry_after(response)
                     if wait is None:  # APIG.0308 without Retry-After: the service says wait 2-5 s
                         wait = self.backoff * random.uniform(4, 10) if throttled else self._wait(attempt)
-                    if wait <= MAX_RETRY_AFTER:
+                    if wait <= MAX_RETRY_AFTER and time.monotonic() + wait < ends_at:
                         self.sleep(wait)
                         attempt += 1
                         continue
-                elif status in (502, 504) and idempotent:
+                elif status in (502, 504) and idempotent and time.monotonic() + self._wait(attempt) < ends_at:
                     self.sleep(self._wait(attempt))
                     attempt += 1
                     continue
@@ -243,3 +285,26 @@ class Transport:
             error = error_from_response(response)
             error.attempts = attempt + 1  # a 404 to a retried DELETE means the first one did it
             raise error
+
+    def _send(self, method: str, url: str, data: Optional[bytes], headers: Mapping[str, str], auth: Any,
+              ends_at: float) -> tuple[Optional[requests.Response], Optional[tuple[str, bool]]]:
+        """(response with its body read, None), or (None, (what failed, whether the request may have been sent))."""
+        try:
+            response = self.http.request(method, url, data=data, headers=headers, auth=auth, timeout=self.timeout,
+                                         allow_redirects=False, stream=True)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            return None, (type(exc).__name__, not never_sent(exc))
+        except requests.RequestException as exc:  # never its message: it can quote a header value
+            return None, (type(exc).__name__, False)
+        try:
+            read_bounded(response, MAX_ANSWER_BYTES if response.status_code < 400 else MAX_ERROR_BYTES, ends_at)
+        except _TooLarge:
+            response.close()
+            return None, ("AnswerTooLarge", True)
+        except _TooSlow:
+            response.close()
+            return None, ("Deadline", True)
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            response.close()
+            return None, (type(exc).__name__, True)
+        return response, None

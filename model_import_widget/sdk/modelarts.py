@@ -40,6 +40,11 @@ LOOKUP_SETTLE = 0.5
 """Seconds to wait before looking up a model whose create answer was lost (the service may still be writing it)."""
 
 
+def _unreadable(response, what: str) -> ServiceError:
+    return ServiceError(response.status_code, "HTTP.UnreadableAnswer", what, response.headers.get("X-Request-Id"),
+                        "check the endpoint and any proxy between here and the service")
+
+
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
@@ -141,6 +146,8 @@ class ModelArtsBackend(RegistryBackend):
                 model_id = json_of(response, "the create answer").get("model_id")
             except ServiceError:
                 model_id = None  # accepted, but the answer cannot be read: look it up like a lost one
+            if not isinstance(model_id, str):
+                model_id = None
             if not model_id:
                 found = self._find(name, version)
                 if found is not None:
@@ -251,7 +258,10 @@ class ModelArtsBackend(RegistryBackend):
             response = self.transport.request("GET", self._url(f"/{model_id}"))
         except ModelNotFoundError as exc:
             raise ModelNotFoundError(model_id, exc.request_id) from None
-        return json_of(response, "the model's details")
+        info = json_of(response, "the model's details")
+        if not isinstance(info.get("model_status"), str) or not isinstance(info.get("model_id", model_id), str):
+            raise _unreadable(response, "the model's details have no model_status")
+        return info
 
     def list_models(self, *, model_name: str | None = None, exact_match: bool = False,
                     model_version: str | None = None, model_status: str | None = None,
@@ -261,9 +271,14 @@ class ModelArtsBackend(RegistryBackend):
                   "model_version": model_version or None, "model_status": model_status or None,
                   "description": description or None, "model_type": model_type or None,
                   "offset": offset, "limit": limit, "sort_by": sort_by, "order": order}
-        body = json_of(self.transport.request("GET", self._url(), params=params), "the model list")
-        models = [list_item(m) for m in body.get("models") or []]
-        return {"total_count": int(body.get("total_count", len(models))), "count": len(models), "models": models}
+        response = self.transport.request("GET", self._url(), params=params)
+        body = json_of(response, "the model list")
+        items, total = body.get("models") or [], body.get("total_count", 0)
+        if not isinstance(items, list) or not all(isinstance(m, dict) and isinstance(m.get("model_id"), str)
+                                                  for m in items) or not isinstance(total, int):
+            raise _unreadable(response, "the model list is not a list of models with a total_count")
+        models = [list_item(m) for m in items]
+        return {"total_count": max(total, len(models)), "count": len(models), "models": models}
 
     def get_model_events(self, model_id: str) -> list[dict[str, Any]]:
         """What this client did for the model (upload, create), then its status as the service reports it. The
