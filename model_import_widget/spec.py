@@ -138,7 +138,12 @@ CLOUD_DOMAIN_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-
 """The cloud's DNS domain (myhuaweicloud.com, otc.t-systems.com): plain DNS labels only."""
 DESCRIPTION_PATTERN = r"^[^&!'\"<>=]{0,100}$"
 ALGORITHM_PATTERN = r"^[A-Za-z][^&!'\"<>=]{0,35}$"
-OBS_PATTERN = r"^(obs:/)?/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^/]+)+/?$"
+OBS_BUCKET_PATTERN = r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
+"""An OBS bucket name: 3–63 lower-case letters, digits, . and -."""
+OBS_SEGMENT_PATTERN = r"[^/?#%\x00-\x1f\x7f]+"
+"""One folder name of an OBS path: no /, and none of ? # % or control characters (they would change the https
+URL the service is given, or be read differently by OBS and by ModelArts)."""
+OBS_PATTERN = rf"^(obs:/)?/{OBS_BUCKET_PATTERN}(/{OBS_SEGMENT_PATTERN})+/?$"
 """An OBS folder: a bucket and at least one folder in it (the service takes no bucket root as a model's source)."""
 URL_PATTERN = r"^/[^\s]*$"
 EXECUTION_CODE_PATTERN = r"(^|/)customize_service\.py$"

@@ -569,3 +569,38 @@ def test_a_reset_while_fetching_credentials_is_survived(service, method, path, c
     cloud.faults.add(service, method, path, kind="reset")
     assert "models" in Model.get_model_list(session, limit=1)
     assert not cloud.faults.pending()
+
+
+def test_a_home_where_no_checkpoint_can_be_kept_still_uploads_and_says_so(cloud, tmp_path):
+    home = tmp_path / "not-a-folder"
+    home.write_text("a file where the registry home should be")
+    session = Session(access_key=cloud.access_key, secret_key=cloud.secret_key, region_name=cloud.region, home=home)
+    model = seed_model(session, str(make_package(tmp_path / "pkg")), source_location_type="LOCAL_SOURCE")
+    assert model.get_model_info()["model_status"] == "published"
+    assert any("no resume checkpoint could be kept" in e["event_info"] for e in model.get_model_events())
+    assert home.read_text() == "a file where the registry home should be"
+
+
+def test_two_imports_of_one_name_and_version_race_one_wins_and_the_loser_leaves_no_files(cloud, tmp_path):
+    session = aksk_session(cloud)
+    name = unique("race")
+    folders = [make_package(tmp_path / f"pkg{n}", weights=200_000 + n) for n in range(2)]
+    start, results = threading.Barrier(2), [None, None]
+
+    def run(n):
+        start.wait()
+        try:
+            results[n] = seed_model(session, str(folders[n]), model_name=name, source_location_type="LOCAL_SOURCE")
+        except DuplicateModelError as exc:
+            results[n] = exc
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    winners = [r for r in results if isinstance(r, Model)]
+    assert len(winners) == 1 and sum(isinstance(r, DuplicateModelError) for r in results) == 1
+    source = cloud.models[winners[0].model_id]["request"]["source_location"]
+    folders_left = {key.split("/")[1] for key in cloud.obs.list_keys(cloud.bucket, "uploads/") if name in key}
+    assert len(folders_left) == 1 and next(iter(folders_left)) in source  # only the winner's files stay

@@ -600,3 +600,16 @@ def test_the_stand_in_takes_virtual_hosted_requests_by_their_host_header(obs, cr
     # signed as if path-style (/dir/x.txt instead of /models/dir/x.txt): refused with OBS's XML error
     refused = requests.put(url, data=body, headers=headers, auth=ObsAuth(cred.access, cred.secret), timeout=5)
     assert refused.status_code == 403 and b"<Code>SignatureDoesNotMatch</Code>" in refused.content
+
+
+def test_a_checkpoint_never_names_an_object_outside_its_own_prefix(tmp_path):
+    checkpoint = obs_upload._Checkpoint(tmp_path, "http://127.0.0.1:1", "bkt", "uploads/m-1.0.0-ab/", "/data/m")
+    checkpoint.data["keys"] = ["precious/data.bin", "uploads/m-1.0.0-ab/model/a.bin", "uploads/m-1.0.0-ab/", 7]
+    checkpoint.data["files"] = {"model/b.bin": {"key": "uploads/other/b.bin"}, "model/c.bin": "junk"}
+    assert checkpoint.keys() == {"uploads/m-1.0.0-ab/model/a.bin"}  # what a clean-up or a sweep may delete
+
+
+@pytest.mark.parametrize("location", ["obs://bkt/a?b=1/", "obs://bkt/x#y/", "obs://bkt/%2e%2e/", "obs://bkt/a\nb/"])
+def test_an_obs_location_that_would_change_the_url_is_refused_before_uploading(location):
+    with pytest.raises(ObsLocationError, match="may not contain"):
+        parse_obs_location(location)

@@ -155,7 +155,8 @@ def test_valid_obs_paths(location):
 
 
 @pytest.mark.parametrize("location", ["s3://bucket/dir/", "obs://B/dir/", "bucket/dir", "obs://ab/dir/", "https://x.com/a",
-                                      "obs://bucket//dir/", "/bkt/", "obs://bucket"])
+                                      "obs://bucket//dir/", "/bkt/", "obs://bucket", "obs://bucket/a?b=1/",
+                                      "/bucket/x#y/", "obs://bucket/%2e%2e/", "obs://bucket/a\tb/"])
 def test_invalid_obs_paths(location):
     error = only_error("source_location", source_location=location)
     assert "obs://bucket/dir/ or /bucket/dir/" in error["message"]

@@ -23,6 +23,7 @@ from .http import Transport, error_from_response, json_of
 from .signer import SignerAuth
 
 METADATA_TIMEOUT = (3.0, 3.0)
+METADATA_DEADLINE = 10.0
 METADATA_TOKEN_TTL = "21600"
 NO_AGENCY = "Please configure Cloud Service Agency first"
 
@@ -162,36 +163,40 @@ class Authenticator:
         return _temporary_keys(json_of(response, "IAM's temporary keys"), f"IAM at {self.endpoints.iam}")
 
     def _fetch_agency_keys(self) -> tuple[tuple[str, str, str], float]:
-        """The notebook agency's temporary keys (spec §4c item 4): no proxy, short timeouts."""
+        """The notebook agency's temporary keys (spec §4c item 4): no proxy, no redirect, short timeouts, and the
+        whole fetch done within METADATA_DEADLINE seconds."""
         base = self.credentials.metadata_url
         with requests.Session() as http:
             http.trust_env = False  # never through a proxy; the metadata service is link-local
-            headers = {}
-            for attempt in range(2):
-                try:
-                    answer = http.put(f"{base}/meta-data/latest/api/token", timeout=METADATA_TIMEOUT,
-                                      headers={"X-Metadata-Token-Ttl-Seconds": METADATA_TOKEN_TTL})
-                    if answer.status_code == 200 and answer.text.strip():
-                        headers = {"X-Metadata-Token": answer.text.strip()}
-                    elif answer.status_code not in (404, 405, 503):
-                        raise error_from_response(answer)
-                    answer = http.get(f"{base}/openstack/latest/securitykey", headers=headers,
-                                      timeout=METADATA_TIMEOUT)
-                except requests.RequestException as exc:
-                    if attempt == 0 and not isinstance(exc, requests.Timeout):
-                        continue  # a reset or refused connection: once more (both requests are safe to repeat)
-                    raise NetworkError(f"the notebook's metadata service at {base} did not answer "
-                                       f"({type(exc).__name__}); outside a ModelArts notebook unset "
-                                       "MODEL_IMPORT_WIDGET_NOTEBOOK, or pass access_key/secret_key", base) from None
-                if answer.status_code == 401 and NO_AGENCY not in answer.text and attempt == 0:
-                    continue  # a stale metadata token: get a new one, once
-                break
-            if answer.status_code != 200:
-                if NO_AGENCY in answer.text:
-                    raise CredentialsError("this notebook has no agency: in the ModelArts console add one under "
-                                           "Settings (Global Configuration), or pass access_key/secret_key to Session()")
-                raise error_from_response(answer, "the notebook's metadata service refused: pass access_key/secret_key")
-            return _temporary_keys(json_of(answer, "the metadata service's keys"), f"the metadata service at {base}")
+            metadata = Transport(None, http=http, timeout=METADATA_TIMEOUT, retries=1, backoff=0.1,
+                                 deadline=METADATA_DEADLINE)
+            try:
+                for attempt in range(2):
+                    answer = metadata.request("PUT", f"{base}/meta-data/latest/api/token", expected=(200, 404, 405, 503),
+                                              headers={"X-Metadata-Token-Ttl-Seconds": METADATA_TOKEN_TTL})
+                    token = answer.text.strip() if answer.status_code == 200 else ""
+                    answer = metadata.request("GET", f"{base}/openstack/latest/securitykey", expected=(200, 401),
+                                              headers={"X-Metadata-Token": token} if token else None)
+                    if answer.status_code == 401 and NO_AGENCY not in answer.text and attempt == 0:
+                        continue  # a stale metadata token: get a new one, once
+                    break
+            except NetworkError:
+                failed = True
+            else:
+                failed = False
+        if failed:  # said outside the except block: no chain carries the metadata token
+            raise NetworkError(f"the notebook's metadata service at {base} did not answer in time; outside a ModelArts "
+                               "notebook unset MODEL_IMPORT_WIDGET_NOTEBOOK, or pass access_key/secret_key", base)
+        if answer.status_code != 200:
+            if NO_AGENCY in answer.text:
+                raise CredentialsError("this notebook has no agency: in the ModelArts console add one under "
+                                       "Settings (Global Configuration), or pass access_key/secret_key to Session()")
+            raise error_from_response(answer, "the notebook's metadata service refused: pass access_key/secret_key")
+        keys, expires_at = _temporary_keys(json_of(answer, "the metadata service's keys"), f"the metadata service at {base}")
+        if expires_at <= time.time():
+            raise CredentialsError(f"the metadata service at {base} gave keys that have already expired: check the "
+                                   "notebook's clock, or restart the notebook")
+        return keys, expires_at
 
     def close(self) -> None:
         self._http.close()

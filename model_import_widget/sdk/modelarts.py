@@ -103,8 +103,10 @@ class ModelArtsBackend(RegistryBackend):
                 raise ImportCancelledError()
             body = create_body(fields, self.endpoints, source)
             model_id, how = self._create(body, name, version)
-        except DuplicateModelError:
-            raise  # created meanwhile by another import of the same folder: the files are its source now
+        except DuplicateModelError as exc:
+            if uploaded is not None and not self._uses_upload(exc.model_id, body["source_location"]):
+                self._remove_upload(*uploaded)  # another import won with other files: ours are nobody's
+            raise  # (when it won with the same folder, the files are its source now and stay)
         except BaseException:
             if uploaded is not None:
                 self._remove_upload(*uploaded)
@@ -193,9 +195,21 @@ class ModelArtsBackend(RegistryBackend):
             result = upload_folder(client, tree, bucket, folder, progress=progress, cancel=cancel,
                                    state_dir=self.state_dir)
         resumed = f", {result.resumed_files} resumed from an earlier attempt" if result.resumed_files else ""
+        caveat = f" ({result.checkpoint_problem}: an interrupted upload would have started over)" \
+            if result.checkpoint_problem else ""
         note = (f"Uploaded {result.files} files ({human_bytes(result.bytes)}) from {tree.root} to "
-                f"obs://{bucket}/{folder}{resumed}")
+                f"obs://{bucket}/{folder}{resumed}{caveat}")
         return f"obs://{bucket}/{folder}", (bucket, list(result.keys)), note
+
+    def _uses_upload(self, model_id: Optional[str], source_location: str) -> bool:
+        """Whether the model `model_id` was created from `source_location` (True when that cannot be told)."""
+        if not model_id:
+            return True
+        try:
+            winner = str(self.get_model(model_id).get("source_location") or "")
+        except ModelImportError:
+            return True
+        return winner.rstrip("/") == source_location.rstrip("/")
 
     def _remove_upload(self, bucket: str, keys: list[str]) -> None:
         from .obs import ObsClient

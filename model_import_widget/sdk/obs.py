@@ -25,8 +25,9 @@ import requests
 
 from ..errors import (AuthenticationError, CredentialsError, ModelImportError, ObsLocationError,
                       ObsUnreachableError, PermissionDeniedError, ServiceError, ThrottledError)
+from ..spec import OBS_BUCKET_PATTERN, OBS_SEGMENT_PATTERN
 from .credentials import mask
-from .http import never_sent
+from .http import never_sent, read_bounded
 
 __all__ = ["ObsClient", "ObsAuth", "parse_obs_location", "ObsLocationError", "ObsUnreachableError"]
 
@@ -43,6 +44,8 @@ DELETE_BATCH = 1000
 MAX_BACKOFF = 30.0
 MAX_RETRY_AFTER = 60.0
 _ERROR_BODY_LIMIT = 64 * 1024
+_ANSWER_LIMIT = 8 << 20
+"""OBS's XML answers (a part list, a multipart upload id) are small; a larger one is refused, not held in memory."""
 
 SUB_RESOURCES = frozenset({
     "CDNNotifyConfiguration", "acl", "append", "attname", "backtosource", "cors", "customdomain", "delete",
@@ -62,7 +65,8 @@ def _md5(data: bytes = b"") -> "hashlib._Hash":
     return hashlib.md5(data, usedforsecurity=False)  # an integrity check, also on FIPS machines
 
 
-_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_BUCKET_NAME = re.compile(rf"^{OBS_BUCKET_PATTERN}$")
+_SEGMENT = re.compile(rf"^{OBS_SEGMENT_PATTERN}$")
 _OBS_HTTPS = re.compile(r"^https?://(?P<bucket>[^./]+)\.obs\.[^/]+(?P<path>/.*)?$")
 
 
@@ -85,6 +89,8 @@ def _normalize_prefix(prefix: str, shown: str) -> str:
     segments = [segment for segment in (prefix or "").split("/") if segment]
     if any(segment in (".", "..") for segment in segments):
         raise ObsLocationError(f"{shown!r}: an OBS path may not contain '.' or '..' segments.")
+    if not all(_SEGMENT.match(segment) for segment in segments):
+        raise ObsLocationError(f"{shown!r}: an OBS folder name may not contain ?, #, % or control characters.")
     normalized = "/".join(segments) + "/" if segments else ""
     if len(normalized.encode("utf-8")) > 900:
         raise ObsLocationError(f"{shown!r}: the OBS directory is too long (object keys are at most 1024 bytes).")
@@ -230,13 +236,6 @@ def _connection_reason(exc: BaseException, timeout: tuple[float, float]) -> str:
     return "the connection failed"
 
 
-def _scrub(exc: requests.RequestException) -> requests.RequestException:
-    """A requests exception without the prepared request (its headers carry the security token and signature)."""
-    exc.request = None
-    exc.response = None
-    return exc
-
-
 class _Rewindable:
     """A window of a binary file sent as a request body; `seek(0)` before each attempt re-sends the same bytes."""
 
@@ -368,18 +367,12 @@ class ObsClient:
             auth = ObsAuth(access, secret, None if self.path_style else bucket)
             if isinstance(body, _Rewindable):
                 body.seek(0)
-            try:
-                response = self.http.request(method, url, data=body, headers=send_headers, auth=auth,
-                                             timeout=self.timeout, allow_redirects=False)
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-                if last or not (idempotent or never_sent(exc)):
-                    raise ObsUnreachableError(self.endpoint, _connection_reason(exc, self.timeout),
-                                              attempt + 1) from _scrub(exc)
+            response, reason, sent = self._attempt(method, url, body, send_headers, auth)
+            if reason is not None:  # raised outside any except block: no chain carries the signed request
+                if last or not (idempotent or not sent):
+                    raise ObsUnreachableError(self.endpoint, reason, attempt + 1)
                 time.sleep(self._delay(attempt, None))
                 continue
-            except requests.RequestException as exc:  # e.g. InvalidHeader, whose message quotes the header value
-                raise ObsUnreachableError(self.endpoint, f"the request could not be sent ({type(exc).__name__})",
-                                          attempt + 1) from None
             response.obs_attempts = attempt + 1  # type: ignore[attr-defined]
             if response.status_code in ok:
                 return response
@@ -389,6 +382,25 @@ class ObsClient:
                 continue
             raise self._service_error(response.status_code, error, method, bucket, key, access, attempt + 1)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _attempt(self, method: str, url: str, body: Any, headers: dict[str, str],
+                 auth: requests.auth.AuthBase) -> tuple[Optional[requests.Response], Optional[str], bool]:
+        """(the response, its body read and bounded, None, True) or (None, why it failed, whether it may have been
+        sent)."""
+        try:
+            response = self.http.request(method, url, data=body, headers=headers, auth=auth, timeout=self.timeout,
+                                         allow_redirects=False, stream=True)
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            return None, _connection_reason(exc, self.timeout), not never_sent(exc)
+        except requests.RequestException as exc:  # e.g. InvalidHeader, whose message quotes the header value
+            return None, f"the request could not be sent ({type(exc).__name__})", False
+        try:
+            read_bounded(response, _ANSWER_LIMIT if response.status_code < 400 else _ERROR_BODY_LIMIT,
+                         time.monotonic() + self.timeout[1])
+        except Exception as exc:  # too large, too slow, or cut off: as a failed attempt
+            response.close()
+            return None, f"the answer could not be read ({type(exc).__name__.lstrip('_')})", True
+        return response, None, True
 
     @staticmethod
     def _error_of(response: requests.Response) -> _ObsError:

@@ -67,6 +67,8 @@ class UploadResult:
     files: int
     resumed_files: int
     resumed_bytes: int
+    checkpoint_problem: Optional[str] = None
+    """Why no resume checkpoint could be kept (the upload itself went through), or None."""
 
 
 @dataclass
@@ -165,6 +167,7 @@ class _Checkpoint:
         self._dirty = False
         self._saved_at = 0.0
         self.removed = False
+        self.broken: Optional[str] = None  # why the checkpoint cannot be written, once it could not
 
     def _empty(self) -> dict[str, Any]:
         # files: rel -> what was uploaded; multipart: rel -> an upload in progress; keys: objects perhaps written
@@ -172,6 +175,7 @@ class _Checkpoint:
 
     # -- lifecycle --------------------------------------------------------------------------------------------
     def acquire(self) -> None:
+        """Take the lock and load the checkpoint; OSError when the state folder cannot be used at all."""
         self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         if fcntl is not None:
             while True:
@@ -230,29 +234,36 @@ class _Checkpoint:
                 pass
 
     def save(self, force: bool = False) -> None:
+        """Write the checkpoint (atomically, durably). A checkpoint that cannot be written (full or read-only disk)
+        turns checkpointing off for this upload, with a warning: the upload goes on, only a resume is lost."""
         self._dirty = True
-        if self.removed or (not force and time.monotonic() - self._saved_at < CHECKPOINT_INTERVAL):
+        if self.removed or self.broken or (not force and time.monotonic() - self._saved_at < CHECKPOINT_INTERVAL):
             return
         temp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         data = json.dumps(self.data, separators=(",", ":")).encode("utf-8")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o600)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, self.path)
-        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o600)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(temp, self.path)
             dir_fd = os.open(self.state_dir, os.O_RDONLY)
-        except OSError:  # pragma: no cover - not on every platform
-            dir_fd = None
-        if dir_fd is not None:
             try:
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
+        except OSError as exc:
+            self.broken = f"the resume checkpoint in {self.state_dir} cannot be written ({exc.strerror or exc})"
+            logger.warning("%s; an interrupted upload will start over", self.broken)
+            try:
+                temp.unlink()
+            except OSError:
+                pass
+            return
         self._dirty = False
         self._saved_at = time.monotonic()
 
@@ -266,9 +277,12 @@ class _Checkpoint:
         return self.data["multipart"]
 
     def keys(self) -> set[str]:
-        """Every object this upload may have written, by this call or an earlier one."""
-        recorded = {entry["key"] for entry in self.files.values() if isinstance(entry, dict) and "key" in entry}
-        return recorded | {key for key in self.data["keys"] if isinstance(key, str)}
+        """Every object this upload may have written, by this call or an earlier one: only keys under its own
+        prefix, whatever the file says (a damaged or edited checkpoint never names an object outside it)."""
+        recorded = {entry.get("key") for entry in self.files.values() if isinstance(entry, dict)}
+        listed = set(self.data["keys"]) | recorded
+        prefix = self.identity["prefix"]
+        return {key for key in listed if isinstance(key, str) and key.startswith(prefix) and len(key) > len(prefix)}
 
     def remember_keys(self, keys: list[str]) -> None:
         known = set(self.data["keys"])
@@ -353,8 +367,14 @@ class _FolderUpload:
 
     def run(self) -> UploadResult:
         self.progress.start()
+        problem = None
         if self.checkpoint is not None:
-            self.checkpoint.acquire()
+            try:
+                self.checkpoint.acquire()
+            except OSError as exc:  # a read-only, full or odd home: upload without a resume checkpoint
+                problem = f"no resume checkpoint could be kept in {self.checkpoint.state_dir} ({exc.strerror or exc})"
+                logger.warning("%s; an interrupted upload will start over", problem)
+                self.checkpoint = None
         try:
             try:
                 jobs = self._plan()
@@ -369,8 +389,9 @@ class _FolderUpload:
             if self.checkpoint is not None:
                 self.checkpoint.release()
         self.progress.finish()
+        broken = self.checkpoint.broken if self.checkpoint is not None else None
         return UploadResult([self.prefix + f.rel for f in self.tree.files], self.tree.total_bytes,
-                            len(self.tree.files), self.resumed_files, self.resumed_bytes)
+                            len(self.tree.files), self.resumed_files, self.resumed_bytes, problem or broken or None)
 
     # -- what is left to send ---------------------------------------------------------------------------------
     def _plan(self) -> list[_Job]:
