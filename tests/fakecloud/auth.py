@@ -1,5 +1,6 @@
 """Authentication as the API gateway does it for ModelArts and IAM: an IAM token (X-Auth-Token) or an
-SDK-HMAC-SHA256 signature recomputed from the request as received, with the project's own signer functions.
+SDK-HMAC-SHA256 signature recomputed from the request as received — written here again from spec §4b, not with
+the project's signer, so that a bug in one is caught by the other.
 
 It checks, never repairs: a query not in canonical form, an unsigned X-Sdk-Date or X-Security-Token, a skewed
 date or a key that expired are refused, as spec §3/§4b say. Refusals are `AuthFailure`; stand-ins format them.
@@ -8,14 +9,14 @@ date or a key that expired are refused, as spec §3/§4b say. Refusals are `Auth
 from __future__ import annotations
 
 import calendar
+import hashlib
 import hmac
 import re
 import time
 from dataclasses import dataclass
 from typing import Optional
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
-from model_import_widget.sdk.signer import canonical_query, canonical_request, signature, string_to_sign
 
 from .http import Request
 from .keyring import Credential, KeyRing, Token
@@ -46,6 +47,27 @@ def _signature_failure(detail: str, code: str = "APIG.0301") -> AuthFailure:
     return AuthFailure(401, code, _IAM + detail, "signature")
 
 
+def _encoded(text: str) -> str:
+    return quote(text, safe="")  # RFC 3986: only unreserved characters stay (quote keeps A-Z a-z 0-9 - _ . ~)
+
+
+def _gateway_query(raw_query: str) -> str:
+    """The canonical query of a query as received: each pair decoded, encoded again, sorted."""
+    pairs = [part.partition("=") for part in raw_query.split("&")] if raw_query else []
+    return "&".join(f"{k}={v}" for k, v in sorted((_encoded(unquote(k)), _encoded(unquote(v))) for k, _, v in pairs))
+
+
+def _gateway_string_to_sign(method: str, raw_path: str, raw_query: str, names: list[str], headers: dict[str, str],
+                            body: bytes) -> str:
+    uri = "/".join(_encoded(unquote(segment)) for segment in raw_path.split("/"))
+    uri += "" if uri.endswith("/") else "/"
+    payload = ("UNSIGNED-PAYLOAD" if headers.get("x-sdk-content-sha256") == "UNSIGNED-PAYLOAD"
+               else hashlib.sha256(body or b"").hexdigest())
+    canonical = "\n".join([method.upper(), uri, _gateway_query(raw_query),
+                           "".join(f"{name}:{headers[name].strip()}\n" for name in names), ";".join(names), payload])
+    return f"SDK-HMAC-SHA256\n{headers['x-sdk-date']}\n{hashlib.sha256(canonical.encode('utf-8')).hexdigest()}"
+
+
 def verify_signature(request: Request, keyring: KeyRing, server_time: float) -> Credential:
     """The credential that signed this request; AuthFailure when anything does not hold."""
     match = _AUTHORIZATION.fullmatch(request.header("Authorization") or "")
@@ -65,18 +87,14 @@ def verify_signature(request: Request, keyring: KeyRing, server_time: float) -> 
         if value is None:
             raise _signature_failure(f"signed header {name} is missing from the request")
         headers[name] = value
-    pairs = [(unquote(key), unquote(value)) for key, _, value in
-             (part.partition("=") for part in request.query.split("&") if request.query)]
-    if request.query != canonical_query(pairs):
+    if request.query != _gateway_query(request.query):
         raise _signature_failure("verify aksk signature fail (the query string is not in canonical form)")
-    canonical, computed_names = canonical_request(request.method, "http://signed" + request.path
-                                                  + ("?" + request.query if request.query else ""),
-                                                  headers, request.body)
-    if computed_names != names:
-        raise _signature_failure("verify aksk signature fail (SignedHeaders is not the sorted list of signable "
-                                 "header names)")
+    if names != sorted(set(names)) or any("_" in name or name != name.lower() for name in names):
+        raise _signature_failure("verify aksk signature fail (SignedHeaders is not a sorted list of lower-case "
+                                 "header names without _)")
     date = headers["x-sdk-date"]
-    expected = signature(credential.secret, string_to_sign(canonical, date))
+    to_sign = _gateway_string_to_sign(request.method, request.path, request.query, names, headers, request.body)
+    expected = hmac.new(credential.secret.encode("utf-8"), to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, given):
         raise _signature_failure("verify aksk signature fail")
     try:
