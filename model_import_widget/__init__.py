@@ -2,11 +2,19 @@
 
 from . import errors, spec
 from .errors import (
+    AuthenticationError,
+    CredentialsError,
     DuplicateModelError,
+    ImportCancelledError,
     ImportFailedError,
     ModelImportError,
     ModelNotFoundError,
+    NetworkError,
+    ObsLocationError,
+    PermissionDeniedError,
+    ServiceError,
     SpecValidationError,
+    ThrottledError,
 )
 from .sdk.model import Model
 from .sdk.session import Session
@@ -44,4 +52,12 @@ __all__ = [
     "ModelNotFoundError",
     "DuplicateModelError",
     "ImportFailedError",
+    "ImportCancelledError",
+    "CredentialsError",
+    "ServiceError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "ThrottledError",
+    "NetworkError",
+    "ObsLocationError",
 ]

@@ -31,8 +31,6 @@ from model_import_widget.errors import (
 )
 from model_import_widget.sdk.config.model_config import Dependencies, Packages, Params
 
-PASSWORD_SECRET_MARK = "pw"
-
 
 @pytest.fixture(scope="module")
 def cloud():

@@ -16,7 +16,6 @@ from ..errors import CredentialsError
 from .credentials import ENV_REGION, Credentials, resolve_credentials
 
 ENV_BACKEND = "MODEL_IMPORT_WIDGET_BACKEND"
-ENDPOINT_NAMES = ("iam_endpoint", "obs_endpoint", "modelarts_endpoint")
 
 
 def _embedded(session: "Session") -> RegistryBackend:

@@ -7,7 +7,6 @@ Pure functions: no I/O. The SDK's names (`source_location_type`, `obs://` and `/
 
 from __future__ import annotations
 
-import json
 from typing import Any, Optional
 
 from .. import spec
@@ -87,9 +86,6 @@ def create_body(fields: dict[str, Any], endpoints: Endpoints, source_location: O
                                 for dep in fields["dependencies"]]
     if apis:
         body["apis"] = [_api(api) for api in apis]
-    if fields.get("initial_config"):
-        config = fields["initial_config"]
-        body["initial_config"] = config if isinstance(config, str) else json.dumps(config, ensure_ascii=False)
     return _without_nulls(body)
 
 
