@@ -12,7 +12,7 @@ import os
 import random
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Iterator, Mapping, Optional
 from urllib.parse import urlsplit
 
 import requests
@@ -51,11 +51,25 @@ class _TooSlow(Exception):
     pass
 
 
+def _pieces(raw: Any) -> Iterator[bytes]:
+    """The body as it arrives: urllib3 2's read1 returns what one recv brings (so a dripping answer meets the
+    deadline); urllib3 1.26 has only stream(), which fills whole chunks."""
+    read1 = getattr(raw, "read1", None)
+    if read1 is None:
+        yield from raw.stream(CHUNK, decode_content=True)
+        return
+    while True:
+        piece = read1(CHUNK, decode_content=True)
+        if not piece:
+            return
+        yield piece
+
+
 def read_bounded(response: requests.Response, limit: int, ends_at: float) -> bytes:
     """Read a streamed answer's body, at most `limit` bytes (an error body is cut there, a success refused) and no
     later than `ends_at` (time.monotonic()); then the response behaves as if it had not been streamed."""
     chunks, size = [], 0
-    for chunk in response.iter_content(CHUNK):
+    for chunk in _pieces(response.raw):
         chunks.append(chunk)
         size += len(chunk)
         if size > limit:
@@ -255,7 +269,9 @@ class Transport:
                     continue
                 if not idempotent and sent:
                     raise Ambiguous(f"{method} {_shown(url)}: {kind}")
-                what = ("did not answer in time" if kind in ("ReadTimeout", "Deadline") else "could not be reached")
+                what = {"ReadTimeout": "did not answer in time", "Deadline": "did not answer in time",
+                        "AnswerTooLarge": f"answered with more than {MAX_ANSWER_BYTES >> 20} MB, more than any "
+                                          "answer of the service"}.get(kind, "could not be reached")
                 raise NetworkError(
                     f"{_shown(url)} {what} ({kind}, {attempt + 1} attempt{'s' if attempt else ''}): check the network, "
                     "the proxy settings (HTTPS_PROXY/NO_PROXY) and the endpoint", _shown(url))
