@@ -11,7 +11,13 @@ if [ "${1:-}" = "--headless" ]; then
   done
   exit 0
 fi
+# JupyterLab works on copies in workspace/ (ignored by git): running and saving the tutorials never changes the
+# project's own notebooks. A copy you have edited is kept; delete it to get the original back.
+mkdir -p workspace
+for notebook in notebooks/0*.ipynb; do
+  [ -e "workspace/$(basename "$notebook")" ] || cp "$notebook" workspace/
+done
 root_flag=()
 [ "$(id -u)" = 0 ] && root_flag=(--allow-root)
-exec .venv/bin/jupyter lab "${root_flag[@]}" --ip=127.0.0.1 --ServerApp.root_dir=. \
-  --LabApp.default_url=/lab/tree/notebooks/01_quickstart.ipynb "$@"
+exec .venv/bin/jupyter lab "${root_flag[@]}" --ip=127.0.0.1 --ServerApp.root_dir=workspace \
+  --LabApp.default_url=/lab/tree/01_quickstart.ipynb "$@"

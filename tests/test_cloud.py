@@ -27,6 +27,7 @@ from model_import_widget.errors import (
     ModelNotFoundError,
     ObsLocationError,
     ServiceError,
+    SpecValidationError,
     ThrottledError,
 )
 from model_import_widget.sdk.config.model_config import Dependencies, Packages, Params
@@ -181,9 +182,13 @@ def test_the_form_imports_a_local_folder_from_every_credential_source(source, cl
     assert form.errors == []
     model = form.submit(confirm=True)
     assert form.status == "published" and form.model_id == model.model_id
+    form.fields["model_version"].value = "1.0.1"
     assert cloud.models[model.model_id]["request"]["model_name"] == name
     assert [m for m in cloud.models.values() if m["request"]["model_name"] == name].__len__() == 1
     assert f"obs_location='obs://{cloud.bucket}/uploads/'" in form.to_code()  # the code says where it uploads
+    with pytest.raises(Exception):
+        form.submit()  # not confirmed: the form asks, and says where the folder goes
+    assert f"uploaded first to <b>obs://{cloud.bucket}/uploads/</b>" in form._confirm_box.children[0].value
     for secret in secrets_of(cloud):
         assert secret not in form.to_code() and secret not in repr(form)
 
@@ -602,3 +607,16 @@ def test_two_imports_of_one_name_and_version_race_one_wins_and_the_loser_leaves_
     source = cloud.models[winners[0].model_id]["request"]["source_location"]
     folders_left = {key.split("/")[1] for key in cloud.obs.list_keys(cloud.bucket, "uploads/") if name in key}
     assert len(folders_left) == 1 and next(iter(folders_left)) in source  # only the winner's files stay
+
+
+def test_the_form_says_before_anything_is_sent_that_a_local_folder_needs_an_obs_location(cloud, tmp_path, monkeypatch):
+    from model_import_widget import ModelImportForm
+
+    monkeypatch.delenv("MODEL_IMPORT_WIDGET_OBS_LOCATION")
+    form = ModelImportForm.from_folder(make_package(tmp_path / "pkg"), aksk_session(cloud))
+    form.fields["model_version"].value = "1.0.0"
+    before = len(cloud.requests)
+    with pytest.raises(SpecValidationError):
+        form.submit(confirm=True)
+    assert "obs_location" in form.fields["source_location"].error and form.status == "draft"
+    assert len(cloud.requests) == before

@@ -624,6 +624,16 @@ class ModelImportForm(HasTraits):
             raise SpecValidationError(self.errors)
         if self.busy:
             raise RuntimeError("an import from this form is already running; wait for it or cancel it")
+        if (self._session.backend != "embedded" and self.fields["source_location_type"].value == "LOCAL_SOURCE"
+                and not obs_location_or_default(self.obs_location)):
+            problem = {"field": "source_location", "type": "obs_location",
+                       "message": "a local folder is uploaded to OBS before ModelArts imports it: give "
+                                  "ModelImportForm(obs_location='obs://<bucket>/<folder>/') or set "
+                                  "MODEL_IMPORT_WIDGET_OBS_LOCATION"}
+            self.fields["source_location"].error = problem["message"]
+            self.errors = [problem]
+            self._summary.value = self._summary_html(self.errors)
+            raise SpecValidationError([problem])
         if self._session.backend != "embedded" and not confirm:
             self._ask_confirmation()
             raise _NeedsConfirmation("this form imports into ModelArts: confirm in the form, or call submit(confirm=True)")
@@ -646,7 +656,12 @@ class ModelImportForm(HasTraits):
 
     def _ask_confirmation(self) -> None:
         where = html.escape(self._session.describe())
-        note = HTML(f"<span class='mi-confirm'>This imports the model into <b>{where}</b>.</span>")
+        upload = ""
+        if self.fields["source_location_type"].value == "LOCAL_SOURCE":
+            target = obs_location_or_default(self.obs_location)
+            upload = (f" The folder {html.escape(str(self.fields['source_location'].value))} is uploaded first to "
+                      f"<b>{html.escape(target or '')}</b>.")
+        note = HTML(f"<span class='mi-confirm'>This imports the model into <b>{where}</b>.{upload}</span>")
         go = Button(description=i18n.text("Confirm import", self.language), button_style="warning")
         stop = Button(description=i18n.text("Cancel", self.language))
 

@@ -1,5 +1,6 @@
 """Stand-ins for the Huawei Cloud services the SDK talks to (ModelArts, IAM, ECS metadata, OBS), as real HTTP
-servers on 127.0.0.1 that follow /work/shared/spec/modelarts-api.md §1–§4 strictly. Test code only.
+servers on 127.0.0.1 that follow the ModelArts API facts (../shared/spec/modelarts-api.md §1–§4, beside the
+project's own checkout) strictly. Test code only.
 
     from fakecloud import FakeCloud          # or: from tests.fakecloud import FakeCloud
     with FakeCloud(publish_delay=0.05) as cloud: ...
