@@ -148,13 +148,10 @@ class ModelArtsBackend(RegistryBackend):
                 model_id = json_of(response, "the create answer").get("model_id")
             except ServiceError:
                 model_id = None  # accepted, but the answer cannot be read: look it up like a lost one
-            if not isinstance(model_id, str):
-                model_id = None
-            if not model_id:
+            if not isinstance(model_id, str) or not model_id:
                 found = self._find(name, version)
                 if found is not None:
                     return found, "Created (the service's answer could not be read; found by name and version)"
-            if not model_id:
                 raise ServiceError(response.status_code, "ModelArts.Unexpected",
                                    "the service accepted the model but answered without a model_id",
                                    response.headers.get("X-Request-Id"),
