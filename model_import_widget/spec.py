@@ -23,7 +23,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 __all__ = [
     "ModelType", "SourceLocationType", "ParamType", "Restraint",
-    "Param", "Package", "Dependency", "Api", "ApiBody", "ModelSpec", "ServiceConfig",
+    "Param", "Package", "Dependency", "Api", "ApiBody", "ModelSpec", "ServiceConfig", "TransformerConfig", "Schedule",
     "Params", "Packages", "Dependencies",
     "Report", "check", "validate", "generate_model_name", "suggest_model_name", "known_runtimes",
 ]
@@ -77,6 +77,21 @@ class Restraint(str, enum.Enum):
     EXACT = "EXACT"
     ATLEAST = "ATLEAST"
     ATMOST = "ATMOST"
+
+
+class MappingType(str, enum.Enum):
+    """How a batch service turns its input files into requests."""
+
+    file = "file"
+    csv = "csv"
+
+
+class TimeUnit(str, enum.Enum):
+    """Units of a service's schedule."""
+
+    DAYS = "DAYS"
+    HOURS = "HOURS"
+    MINUTES = "MINUTES"
 
 
 UNSUPPORTED_MODEL_TYPES = ("Template", "Custom", "Customize")
@@ -439,6 +454,66 @@ class ServiceConfig(BaseModel):
     envs: dict[str, str] = Field(default_factory=dict)
     """Environment variables
     Passed to the inference code."""
+
+
+class TransformerConfig(BaseModel):
+    """One model of a batch service (the vendor's `deploy_transformer` config); nothing is deployed here yet."""
+
+    model_config = _MODEL_CONFIG
+
+    model_id: Annotated[str, Field(min_length=1)]
+    """Model ID
+    The model that processes the batch."""
+
+    specification: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")] = "modelarts.vm.cpu.2u"
+    """Specification
+    The flavor, e.g. modelarts.vm.cpu.2u."""
+
+    instance_count: Annotated[int, Field(ge=1, le=5)] = 1
+    """Instances
+    1 to 5 instances."""
+
+    src_path: Annotated[str, Field(pattern=OBS_PATTERN)]
+    """Input folder
+    The OBS folder whose files are processed, like obs://bucket/input/."""
+
+    dest_path: Annotated[str, Field(pattern=OBS_PATTERN)]
+    """Output folder
+    The OBS folder the results go to, like obs://bucket/output/."""
+
+    req_uri: Annotated[str, Field(pattern=URL_PATTERN)] = "/"
+    """Request path
+    The inference path each input is sent to."""
+
+    mapping_type: MappingType = MappingType.file
+    """Mapping type
+    file: each file is one request; csv: each line of a CSV file is one request."""
+
+    mapping_rule: Optional[dict[str, Any]] = None
+    """Mapping rule
+    For csv: how the columns map to the request's fields."""
+
+    envs: dict[str, str] = Field(default_factory=dict)
+    """Environment variables
+    Passed to the inference code."""
+
+
+class Schedule(BaseModel):
+    """When a service stops by itself (the vendor's `schedule=` of a deployment)."""
+
+    model_config = _MODEL_CONFIG
+
+    op_type: Literal["stop"] = "stop"
+    """Operation
+    stop (the only one the service knows)."""
+
+    time_unit: TimeUnit
+    """Unit
+    DAYS, HOURS or MINUTES."""
+
+    duration: Annotated[int, Field(ge=1)]
+    """Duration
+    How many units after the start the service stops."""
 
 
 # The seed's names for the same models (`from modelarts.config.model_config import Params, ...`).

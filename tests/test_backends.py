@@ -144,3 +144,17 @@ def test_cancel_before_the_end_leaves_nothing_registered(session, tmp_path):
     with pytest.raises(ImportCancelledError):
         create(session, package(tmp_path / "p", weights=4 << 20), name, progress=stop_once_moving, cancel=cancel)
     assert Model.get_model_list(session, model_name=name)["total_count"] == 0
+
+
+def test_local_source_may_be_the_model_folder_itself(session, tmp_path):
+    """The vendor's own examples point LOCAL_SOURCE at model/ itself; the import takes it as the package's model/."""
+    name = new_name("modeldir")
+    model = create(session, str(Path(package(tmp_path / "p")) / "model"), name)
+    assert model.get_model_info()["model_status"] == "published"
+    events = " ".join(e["event_info"] for e in model.get_model_events())
+    assert "is the model/ folder itself" in events
+    if session.backend == "embedded":
+        assert sorted(session.client.model_files(model.model_id)) == ["model/config.json",
+                                                                      "model/customize_service.py", "model/weights.pth"]
+        code = model.get_model_info()["execution_code"]
+        assert code == str(Path(tmp_path / "p" / "model" / "customize_service.py"))

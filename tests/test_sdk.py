@@ -251,3 +251,20 @@ same = Model(session, model_id=model_instance.model_id)
     exec(compile(seed, "seed", "exec"), namespace)
     assert namespace["same"].get_model_info()["model_status"] == "published"
     assert namespace["session"].backend == "embedded"
+
+
+def test_the_calls_real_code_makes_get_model_id_and_the_batch_config_names(session, package):
+    from model_import_widget.sdk.config.model_config import Schedule, ServiceConfig, TransformerConfig
+
+    model = create(session, package)
+    assert model.get_model_id() == model.model_id
+    assert Model(session, model_id=model.get_model_id()).get_model_id() == model.model_id
+    batch = TransformerConfig(model_id=model.get_model_id(), src_path="obs://bucket/in/", dest_path="obs://bucket/out/",
+                              mapping_type="csv")
+    assert (batch.req_uri, batch.instance_count, batch.mapping_type.value) == ("/", 1, "csv")
+    assert Schedule(op_type="stop", time_unit="HOURS", duration=2).time_unit.value == "HOURS"
+    assert ServiceConfig(model_id=model.get_model_id(), weight=100).specification == "modelarts.vm.cpu.2u"
+    with pytest.raises(ValueError):
+        Schedule(time_unit="WEEKS", duration=1)
+    with pytest.raises(ValueError):
+        TransformerConfig(model_id="m", src_path="/not-a-bucket-path", dest_path="obs://bucket/out/")

@@ -26,8 +26,8 @@ from .importer import (
     SourceTree,
     check_layout,
     human_bytes,
+    package_tree,
     resolve_source,
-    walk,
 )
 from .index import Claim, Index, ModelVanished, version_key
 from .locks import ImportLock, sweep, take_if_abandoned
@@ -136,14 +136,14 @@ class EmbeddedRegistry(RegistryBackend):
         if existing is not None:
             raise DuplicateModelError(name, version, existing)
         location = str(fields["source_location"])
-        tree = walk(resolve_source(location, fields.get("source_location_type"), self.home), location)
+        tree, taken_as = package_tree(resolve_source(location, fields.get("source_location_type"), self.home), location)
 
         model_id = str(uuid.uuid4())
         lock = ImportLock.create(self.imports_dir, model_id)
         try:
             self._index.insert_model(self._new_row(model_id, fields, tree),
                                      f"Import started: {len(tree.files)} files ({human_bytes(tree.total_bytes)}) "
-                                     f"from {location}")
+                                     f"from {location}" + (f"; {taken_as}" if taken_as else ""))
         except sqlite3.IntegrityError:
             lock.release()
             raise DuplicateModelError(name, version, self._index.model_id_of(name, version)) from None
@@ -334,8 +334,9 @@ class EmbeddedRegistry(RegistryBackend):
         effective = dict(package)
         effective.update({k: fields[k] for k in _OVERRIDES if fields.get(k)})
         source = str(fields["source_location"]).rstrip("/")
+        inside = "" if job.tree.prefix else "model/"  # the model/ folder itself, or the folder that contains it
         execution_code = fields.get("execution_code") or (
-            f"{source}/model/customize_service.py" if "model/customize_service.py" in stored else None)
+            f"{source}/{inside}customize_service.py" if "model/customize_service.py" in stored else None)
         details = {
             "model_algorithm": effective.get("model_algorithm"),
             "runtime": effective.get("runtime"),

@@ -134,6 +134,7 @@ class SourceTree:
     files: tuple[SourceFile, ...]
     total_bytes: int
     dirs: frozenset[str]
+    prefix: str = ""  # "model/" when the model/ folder itself was given as the package
 
 
 def noncompliant(message: str) -> ServiceError:
@@ -185,11 +186,22 @@ def changed_text(rel: str) -> str:
     return f"{rel} changed while it was being imported; wait until it is written completely and import again."
 
 
-def walk(folder: Path, shown_as: str) -> SourceTree:
+def package_tree(folder: Path, shown_as: str) -> tuple[SourceTree, str]:
+    """The package at `folder`: the folder that contains model/ (the service's layout), or — as the vendor's own
+    examples also write it — the model/ folder itself, taken as the package's model/. Returns the tree and, for
+    the second case, a sentence saying so ("" otherwise)."""
+    if not (folder / "model").is_dir() and folder.name == "model" and (folder / "config.json").is_file():
+        return walk(folder, shown_as, prefix="model/"), (
+            f"{shown_as} is the model/ folder itself (it holds config.json): imported as the package's model/")
+    return walk(folder, shown_as), ""
+
+
+def walk(folder: Path, shown_as: str, prefix: str = "") -> SourceTree:
     """Every file under `folder`, following symlinks that stay inside it; refuses the folder before any import.
 
     Leaves out EXCLUDED_DIRS. A symlink pointing outside the folder, a dangling or looping one, or a file that is
     not a regular file is a ServiceError naming it; so is a package over MAX_PACKAGE_BYTES (ModelArts.3044).
+    `prefix` ("model/") is put before every path, for a model/ folder given as the package itself.
     """
     root = Path(os.path.realpath(folder))
     files: list[SourceFile] = []
@@ -236,8 +248,10 @@ def walk(folder: Path, shown_as: str) -> SourceTree:
             else:
                 raise refuse(f"{rel} is not a regular file (a pipe, socket or device); remove it from the folder.")
 
-    descend(str(root), "", frozenset({str(root)}))
-    return SourceTree(root, tuple(files), total, frozenset(dirs))
+    if prefix:
+        dirs.add(prefix.rstrip("/"))
+    descend(str(root), prefix, frozenset({str(root)}))
+    return SourceTree(root, tuple(files), total, frozenset(dirs), prefix)
 
 
 def check_layout(tree: SourceTree, model_type: str) -> str | None:

@@ -90,6 +90,10 @@ class Model:
 
     # ---- reading -----------------------------------------------------------------------------------
 
+    def get_model_id(self) -> Optional[str]:
+        """The model's id, as the vendor's SDK names the call."""
+        return self.model_id
+
     def get_model_info(self) -> dict[str, Any]:
         """The model's details as the service returns them (spec §2.1); `apis` and `config` are JSON strings."""
         self._info = self.session.client.get_model(self.model_id)

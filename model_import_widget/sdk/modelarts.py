@@ -169,7 +169,7 @@ class ModelArtsBackend(RegistryBackend):
     def _upload(self, fields: dict[str, Any], obs_location: Optional[str], progress: ProgressCallback | None,
                 cancel: threading.Event | None) -> tuple[str, tuple[str, list[str]], str]:
         """Upload a LOCAL_SOURCE folder; returns (its obs:// URL, (bucket, keys written), an event text)."""
-        from ..registry.importer import check_layout, human_bytes, resolve_source, walk
+        from ..registry.importer import check_layout, human_bytes, package_tree, resolve_source
         from .obs import ObsClient, parse_obs_location
         from .obs_upload import upload_folder
 
@@ -179,7 +179,7 @@ class ModelArtsBackend(RegistryBackend):
                                    f"obs_location='obs://<bucket>/<folder>/' or set {ENV_OBS_LOCATION}")
         bucket, prefix = parse_obs_location(target)
         location = str(fields["source_location"])
-        tree = walk(resolve_source(location, "LOCAL_SOURCE", Path.cwd()), location)
+        tree, taken_as = package_tree(resolve_source(location, "LOCAL_SOURCE", Path.cwd()), location)
         problem = check_layout(tree, str(fields.get("model_type") or ""))
         if problem is not None:
             raise ServiceError(400, "ModelArts.3017", problem, None, "fix the package, then import again")
@@ -195,7 +195,7 @@ class ModelArtsBackend(RegistryBackend):
         caveat = f" ({result.checkpoint_problem}: an interrupted upload would have started over)" \
             if result.checkpoint_problem else ""
         note = (f"Uploaded {result.files} files ({human_bytes(result.bytes)}) from {tree.root} to "
-                f"obs://{bucket}/{folder}{resumed}{caveat}")
+                f"obs://{bucket}/{folder}{resumed}{caveat}" + (f"; {taken_as}" if taken_as else ""))
         return f"obs://{bucket}/{folder}", (bucket, list(result.keys)), note
 
     def _uses_upload(self, model_id: Optional[str], source_location: str) -> bool:
