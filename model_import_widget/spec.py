@@ -21,6 +21,8 @@ from typing import Annotated, Any, Callable, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from .errors import SpecValidationError
+
 __all__ = [
     "ModelType", "SourceLocationType", "ParamType", "Restraint",
     "Param", "Package", "Dependency", "Api", "ApiBody", "ModelSpec", "ServiceConfig", "TransformerConfig", "Schedule",
@@ -184,12 +186,28 @@ def _rule(**kw: Any) -> Any:
 _MODEL_CONFIG = ConfigDict(use_attribute_docstrings=True, extra="forbid", str_strip_whitespace=True,
                            populate_by_name=True)
 
+class _SeedObjectType(type(BaseModel)):  # pydantic's own metaclass
+    """Calling the class (`Params(...)`, as the seed's code does) turns a bad field into SpecValidationError, with
+    field paths and the rule table's words, like every other check. Only the call: pydantic validates nested data
+    without it, so a ModelSpec's rows keep their native errors (an overridden __init__ would be called there too)."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except ValidationError as exc:
+            raise SpecValidationError(_errors_of(exc, cls)) from None
+
+
+class _SeedObject(BaseModel, metaclass=_SeedObjectType):
+    """A model users build themselves: see _SeedObjectType."""
+
+
 # --------------------------------------------------------------------------------------------------
 # Params, Packages, Dependencies (seed Tables 3–5)
 # --------------------------------------------------------------------------------------------------
 
 
-class Param(BaseModel):
+class Param(_SeedObject):
     """One input or output parameter of the model's inference API."""
 
     model_config = _MODEL_CONFIG
@@ -229,7 +247,7 @@ class Param(BaseModel):
         return _check_item(cls, data, handler, info, _normalise_param, _param_errors)
 
 
-class Package(BaseModel):
+class Package(_SeedObject):
     """One pip package the model needs at inference time."""
 
     model_config = _MODEL_CONFIG
@@ -255,7 +273,7 @@ class Package(BaseModel):
         return _check_item(cls, data, handler, info, lambda row, where, notes: _normalise_package(row), _package_errors)
 
 
-class Dependency(BaseModel):
+class Dependency(_SeedObject):
     """A group of packages installed by one installer."""
 
     model_config = _MODEL_CONFIG
@@ -430,7 +448,7 @@ class ModelSpec(BaseModel):
         return data
 
 
-class ServiceConfig(BaseModel):
+class ServiceConfig(_SeedObject):
     """One model's share of a real-time service (the seed's deployment config); nothing is deployed here."""
 
     model_config = _MODEL_CONFIG
@@ -456,7 +474,7 @@ class ServiceConfig(BaseModel):
     Passed to the inference code."""
 
 
-class TransformerConfig(BaseModel):
+class TransformerConfig(_SeedObject):
     """One model of a batch service (the vendor's `deploy_transformer` config); nothing is deployed here yet."""
 
     model_config = _MODEL_CONFIG
@@ -498,7 +516,7 @@ class TransformerConfig(BaseModel):
     Passed to the inference code."""
 
 
-class Schedule(BaseModel):
+class Schedule(_SeedObject):
     """When a service stops by itself (the vendor's `schedule=` of a deployment)."""
 
     model_config = _MODEL_CONFIG
@@ -1013,15 +1031,21 @@ def check(data: Union[dict[str, Any], ModelSpec]) -> Report:
     try:
         spec = ModelSpec.model_validate(data, context={"warnings": warnings})
     except ValidationError as exc:
-        errors, seen = [], set()
-        for err in exc.errors(include_url=False):
-            field = _field_path(err["loc"])
-            kind, message = _describe(err)
-            if (field, kind) not in seen:
-                seen.add((field, kind))
-                errors.append({"field": field, "type": kind, "message": message})
-        return Report(errors=errors, warnings=warnings)
+        return Report(errors=_errors_of(exc), warnings=warnings)
     return Report(spec=spec, warnings=warnings)
+
+
+def _errors_of(exc: ValidationError, model: type[BaseModel] | None = None) -> list[dict[str, Any]]:
+    """A pydantic error as the rule table reports it: `{"field", "type", "message"}`, once per field and kind."""
+    errors, seen = [], set()
+    for err in exc.errors(include_url=False):
+        field = _field_path(err["loc"])
+        kind, message = _describe(err, model)
+        if (field, kind) not in seen:
+            seen.add((field, kind))
+            errors.append({"field": field, "type": kind, "message": message})
+    return errors
+
 
 
 def validate(data: Union[dict[str, Any], ModelSpec]) -> list[dict[str, Any]]:

@@ -316,6 +316,24 @@ def test_seed_objects_check_themselves_in_the_rule_tables_words():
         spec.Params(param_name="x", param_type="number", min="a")
 
 
+def test_seed_objects_raise_spec_validation_error_with_field_paths():
+    from model_import_widget.errors import SpecValidationError
+
+    with pytest.raises(SpecValidationError) as info:
+        spec.Params(url="/", param_name="", param_type="bogus")
+    assert [(e["field"], e["type"]) for e in info.value.errors] == [("param_name", "string_too_short"),
+                                                                    ("param_type", "enum")]
+    with pytest.raises(SpecValidationError) as info:
+        spec.Dependencies(installer="yum", packages=[])
+    assert {e["field"] for e in info.value.errors} == {"installer", "packages"}
+    assert "installer must be pip" in str(info.value)
+    with pytest.raises(SpecValidationError) as info:
+        spec.Schedule(time_unit="WEEKS", duration=0)
+    assert {e["field"] for e in info.value.errors} == {"time_unit", "duration"}
+    # nested in a model, rows keep being checked natively, at their own paths
+    assert "input_params[0].param_type" in errors_of(input_params=[param(param_type="bogus")])
+
+
 def test_bounds_must_be_finite_numbers():
     for bad in (True, "nan", float("inf"), "1e400"):
         errors = errors_of(input_params=[param(min=bad)])
