@@ -71,11 +71,13 @@ class Authenticator:
     """The auth of one cloud session: `.requests_auth` signs or tokens each request, `.project_id()` finds the
     project, `.obs_keys()` gives the (possibly temporary) AK/SK that OBS uploads are signed with."""
 
-    def __init__(self, credentials: Credentials, endpoints: Endpoints, *, http: Optional[requests.Session] = None):
+    def __init__(self, credentials: Credentials, endpoints: Endpoints, *, project_id: Optional[str] = None,
+                 http: Optional[requests.Session] = None):
         self.credentials, self.endpoints = credentials, endpoints
         self._http = http or requests.Session()
         self._iam = Transport(None, http=self._http)
-        self._project_id = credentials.project_id
+        self._given_project_id = project_id or credentials.project_id  # the session's, else the credentials'
+        self._project_id = self._given_project_id
         if credentials.kind == "password":
             self._token = _Expiring(self._fetch_token)
             self._obs_keys = _Expiring(self._fetch_keys_with_token)
@@ -133,7 +135,8 @@ class Authenticator:
 
     def _fetch_token(self) -> tuple[tuple[str, str], float]:
         c = self.credentials
-        scope = {"project": {"id": c.project_id}} if c.project_id else {"project": {"name": self.endpoints.region}}
+        given = self._given_project_id
+        scope = {"project": {"id": given}} if given else {"project": {"name": self.endpoints.region}}
         body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
             "name": c.username, "password": c.password, "domain": {"name": c.account or c.username}}}},
             "scope": scope}}
@@ -149,7 +152,7 @@ class Authenticator:
         info = json_of(response, "IAM's token answer").get("token") or {}
         if not token or not info.get("expires_at"):
             raise CredentialsError(f"IAM at {self.endpoints.iam} answered without a token: check iam_endpoint")
-        project = (info.get("project") or {}).get("id") or c.project_id
+        project = (info.get("project") or {}).get("id") or given
         try:
             return (token, project), _parse_time(str(info["expires_at"]))
         except ValueError:

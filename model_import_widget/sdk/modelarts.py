@@ -54,10 +54,11 @@ class ModelArtsBackend(RegistryBackend):
 
     kind = "modelarts"
 
-    def __init__(self, credentials: Credentials, endpoints: Endpoints, *, state_dir: Optional[Path] = None,
+    def __init__(self, credentials: Credentials, endpoints: Endpoints, *, project_id: Optional[str] = None,
+                 state_dir: Optional[Path] = None,
                  poll_interval: Optional[float] = None, transport: Optional[Transport] = None):
         self.endpoints = endpoints
-        self.auth = Authenticator(credentials, endpoints)
+        self.auth = Authenticator(credentials, endpoints, project_id=project_id)
         self.transport = transport or Transport(self.auth.requests_auth)
         self.state_dir = state_dir
         self.poll_interval = poll_interval if poll_interval is not None else float(

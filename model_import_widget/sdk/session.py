@@ -27,7 +27,8 @@ def _embedded(session: "Session") -> RegistryBackend:
 def _modelarts(session: "Session") -> RegistryBackend:
     from .modelarts import ModelArtsBackend
 
-    return ModelArtsBackend(session._credentials, session.endpoints(), state_dir=session.home / "uploads")
+    return ModelArtsBackend(session._credentials, session.endpoints(), project_id=session.project_id,
+                            state_dir=session.home / "uploads")
 
 
 BACKENDS: dict[str, Callable[["Session"], RegistryBackend]] = {"embedded": _embedded, "modelarts": _modelarts}
@@ -155,10 +156,6 @@ class Session:
         """The backend that serves this session's requests, built on first use."""
         with self._lock:
             if self._client is None:
-                if self._credentials is not None and self._credentials.project_id is None and self.project_id:
-                    self._credentials.project_id = self.project_id
-                if self._credentials is not None and self.region_name:
-                    self._credentials.region_name = self.region_name
                 self._client = BACKENDS[self.backend](self)
             return self._client
 
