@@ -161,6 +161,8 @@ OBS_SEGMENT_PATTERN = r"[^/?#%\x00-\x1f\x7f]+"
 """One folder name of an OBS path: no /, and none of ? # % or control characters (they would change the https
 URL the service is given, or be read differently by OBS and by ModelArts)."""
 OBS_PATTERN = rf"^(obs:/)?/{OBS_BUCKET_PATTERN}(/{OBS_SEGMENT_PATTERN})+/?$"
+OBS_URL_PATTERN = r"^https?://(?P<bucket>[^./]+)\.obs\.[^/]+(?P<path>/.*)?$"
+"""The service's own spelling of an OBS folder, https://bucket.obs.<region>.<domain>/dir/ (path with its leading /)."""
 """An OBS folder: a bucket and at least one folder in it (the service takes no bucket root as a model's source)."""
 URL_PATTERN = r"^/[^\s]*$"
 EXECUTION_CODE_PATTERN = r"(^|/)customize_service\.py$"

@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from ..errors import ServiceError
+from ..spec import OBS_URL_PATTERN
 from .store import BlobStore, new_hasher
 
 MAX_PACKAGE_BYTES = 20 * 1024 ** 3
@@ -38,7 +39,7 @@ _NO_KERNEL_COPY = {errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, er
                    getattr(errno, "ENOTSUP", errno.EOPNOTSUPP)}
 """copy_file_range errors that mean "not here" (old kernels across file systems, FUSE, some NFS), not "broken"."""
 
-_OBS_HTTPS = re.compile(r"^https?://(?P<bucket>[^./]+)\.obs\.[^/]+/(?P<path>.*)$")
+_OBS_HTTPS = re.compile(OBS_URL_PATTERN)
 
 
 def human_bytes(count: int) -> str:
@@ -86,7 +87,7 @@ def resolve_source(source_location: str, source_location_type: str, home: Path) 
     obs_root = (Path(home) / "obs").resolve()
     match = _OBS_HTTPS.match(location)
     if match:
-        relative = f"{match['bucket']}/{match['path']}"
+        relative = f"{match['bucket']}{match['path'] or ''}"
     elif location.startswith("obs://"):
         relative = location[len("obs://"):]
     elif location.startswith("/"):

@@ -25,7 +25,7 @@ import requests
 
 from ..errors import (AuthenticationError, CredentialsError, ModelImportError, ObsLocationError,
                       ObsUnreachableError, PermissionDeniedError, ServiceError, ThrottledError)
-from ..spec import OBS_BUCKET_PATTERN, OBS_SEGMENT_PATTERN
+from ..spec import OBS_BUCKET_PATTERN, OBS_SEGMENT_PATTERN, OBS_URL_PATTERN
 from .credentials import mask
 from .http import never_sent, read_bounded
 
@@ -67,7 +67,7 @@ def _md5(data: bytes = b"") -> "hashlib._Hash":
 
 _BUCKET_NAME = re.compile(rf"^{OBS_BUCKET_PATTERN}$")
 _SEGMENT = re.compile(rf"^{OBS_SEGMENT_PATTERN}$")
-_OBS_HTTPS = re.compile(r"^https?://(?P<bucket>[^./]+)\.obs\.[^/]+(?P<path>/.*)?$")
+_OBS_HTTPS = re.compile(OBS_URL_PATTERN)
 
 
 # ---- errors -------------------------------------------------------------------------------------------------------

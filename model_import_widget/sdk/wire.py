@@ -14,7 +14,8 @@ from .endpoints import Endpoints
 
 _TEXT_FIELDS = ("model_name", "model_version", "model_type", "runtime", "model_algorithm", "description",
                 "source_job_id", "source_job_version", "source_type")
-_DEFAULT_PROTOCOL, _DEFAULT_METHOD = "http", "post"
+_DEFAULT_PROTOCOL = spec.Api.model_fields["protocol"].default  # the rule table's defaults of an api: http, post
+_DEFAULT_METHOD = spec.Api.model_fields["method"].default
 
 
 def obs_url(location: str, endpoints: Endpoints) -> str:
