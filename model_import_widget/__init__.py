@@ -11,6 +11,7 @@ from .errors import (
     ModelNotFoundError,
     NetworkError,
     ObsLocationError,
+    PackageError,
     PermissionDeniedError,
     ServiceError,
     SpecValidationError,
@@ -60,4 +61,5 @@ __all__ = [
     "ThrottledError",
     "NetworkError",
     "ObsLocationError",
+    "PackageError",
 ]

@@ -67,6 +67,29 @@ class RegistryBackend(abc.ABC):
         registry reads the folder directly and ignores it.
         """
 
+    def check_package(self, fields: dict[str, Any]) -> None:
+        """Raise PackageError naming every problem of the package at `source_location` that would make the import
+        fail (BackendUnavailableError for a model this backend cannot hold); registers nothing. `create_model`
+        runs it too. A package this side cannot see (on OBS, for the cloud) is left to the service."""
+
+    def duplicate_error(self, name: str, version: str, existing: str | None,
+                        request_id: str | None = None) -> Exception:
+        """DuplicateModelError for a taken name+version, with the existing model's status and the next free
+        version (each left out when it cannot be read)."""
+        from .errors import DuplicateModelError, ModelImportError
+        from .spec import next_free_version
+
+        model_status = next_version = None
+        try:
+            listing = self.list_models(model_name=name, exact_match=True, limit=1000)["models"]
+            mine = [m for m in listing if m.get("model_name") == name]
+            model_status = next((m.get("model_status") for m in mine if m.get("model_id") == existing), None)
+            next_version = next_free_version(version, {str(m.get("model_version")) for m in mine} | {version})
+        except (ModelImportError, ValueError):
+            pass
+        return DuplicateModelError(name, version, existing, request_id, model_status=model_status,
+                                  next_version=next_version)
+
     @abc.abstractmethod
     def get_model(self, model_id: str) -> dict[str, Any]:
         """The model's details (spec §2.1 fields). Raises ModelNotFoundError."""

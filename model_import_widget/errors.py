@@ -6,6 +6,8 @@ Messages say what is wrong and how to fix it. No exception ever carries a secret
     ├── SpecValidationError             (also ValueError) the model's fields break the rule table;
     │                                   .errors is what spec.validate returns
     ├── ConfigFileError                 (also ValueError) a config.json cannot be read; .path .line .column
+    ├── PackageError                    (also ValueError) the model package cannot work; found before anything is
+    │                                   registered; .problems [{"path", "message"}] .source_location
     ├── CredentialsError                credentials are missing, incomplete or malformed
     ├── BackendUnavailableError         the chosen backend cannot be used from here (yet)
     ├── ImportFailedError               the import ended `failed`; .model_id .events
@@ -18,7 +20,7 @@ Messages say what is wrong and how to fix it. No exception ever carries a secret
         ├── PermissionDeniedError       403: the credentials are valid but may not do this (IAM policy, agency, OBS)
         ├── ThrottledError              429 / APIG.0308 still refused after waiting as the service asked
         ├── ModelNotFoundError          404 ModelArts.3001; .model_id
-        └── DuplicateModelError         409 ModelArts.3002; .model_id (the existing one) .model_name .model_version
+        └── DuplicateModelError         409 ModelArts.3002; .model_id .model_status (the existing one's) .next_version
 """
 
 from __future__ import annotations
@@ -49,6 +51,19 @@ class ConfigFileError(ModelImportError, ValueError):
         if line is not None:
             where += f", line {line}" + (f", column {column}" if column is not None else "")
         super().__init__(f"{where}: {message}")
+
+
+class PackageError(ModelImportError, ValueError):
+    """The model package would fail to import; `.problems` lists every reason, found before anything was registered."""
+
+    def __init__(self, problems: list[dict[str, Any]], source_location: str = ""):
+        self.problems = list(problems)
+        self.source_location = source_location
+        where = f" at {source_location}" if source_location else ""
+        lines = [f"{len(self.problems)} problem(s) with the model package{where}; nothing was registered:"]
+        lines += [f"  - {p['message']}" for p in self.problems]
+        lines.append("Fix the package, then import it again.")
+        super().__init__("\n".join(lines))
 
 
 class CredentialsError(ModelImportError):
@@ -137,8 +152,14 @@ class ModelNotFoundError(ServiceError):
 
 
 class DuplicateModelError(ServiceError):
-    """A model with this name and version exists already; `.model_id` is the existing one."""
+    """A model with this name and version exists already: `.model_id` and `.model_status` are the existing one's,
+    `.next_version` the next free version of the name (when known)."""
 
-    def __init__(self, model_name: str, model_version: str, model_id: str | None = None, request_id: str | None = None):
+    def __init__(self, model_name: str, model_version: str, model_id: str | None = None, request_id: str | None = None,
+                 *, model_status: str | None = None, next_version: str | None = None):
         self.model_name, self.model_version, self.model_id = model_name, model_version, model_id
-        super().__init__(409, "ModelArts.3002", f"Model ({model_name}, {model_version}) already exists.", request_id)
+        self.model_status, self.next_version = model_status, next_version
+        known = ", ".join(part for part in (f"id {model_id}" if model_id else "", model_status or "") if part)
+        advice = f"the next free version is {next_version}" if next_version else None
+        super().__init__(409, "ModelArts.3002", f"Model ({model_name}, {model_version}) already exists"
+                                                f"{f' ({known})' if known else ''}.", request_id, advice)

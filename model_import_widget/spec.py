@@ -27,7 +27,7 @@ __all__ = [
     "ModelType", "SourceLocationType", "ParamType", "Restraint",
     "Param", "Package", "Dependency", "Api", "ApiBody", "ModelSpec", "ServiceConfig", "TransformerConfig", "Schedule",
     "Params", "Packages", "Dependencies",
-    "Report", "check", "validate", "generate_model_name", "suggest_model_name", "known_runtimes",
+    "Report", "check", "validate", "generate_model_name", "next_free_version", "first_free_version", "suggest_model_name", "known_runtimes",
 ]
 
 # --------------------------------------------------------------------------------------------------
@@ -47,6 +47,8 @@ class ModelType(str, enum.Enum):
     MindSpore = "MindSpore"
     Image = "Image"
     PyTorch = "PyTorch"
+    Custom = "Custom"
+    """A model served by its own container image (`runtime=<SWR image address>`); ModelArts only."""
 
 
 class SourceLocationType(str, enum.Enum):
@@ -96,7 +98,7 @@ class TimeUnit(str, enum.Enum):
     MINUTES = "MINUTES"
 
 
-UNSUPPORTED_MODEL_TYPES = ("Template", "Custom", "Customize")
+UNSUPPORTED_MODEL_TYPES = ("Template", "Customize")
 MODEL_TYPE_ALIASES = {
     "sklearn": "Scikit_Learn", "scikit-learn": "Scikit_Learn", "scikitlearn": "Scikit_Learn", "scikit": "Scikit_Learn",
     "torch": "PyTorch", "tf": "TensorFlow", "keras": "TensorFlow", "tensorflow2": "TensorFlow", "tf2": "TensorFlow",
@@ -161,9 +163,11 @@ OBS_SEGMENT_PATTERN = r"[^/?#%\x00-\x1f\x7f]+"
 """One folder name of an OBS path: no /, and none of ? # % or control characters (they would change the https
 URL the service is given, or be read differently by OBS and by ModelArts)."""
 OBS_PATTERN = rf"^(obs:/)?/{OBS_BUCKET_PATTERN}(/{OBS_SEGMENT_PATTERN})+/?$"
+"""An OBS folder: a bucket and at least one folder in it (the service takes no bucket root as a model's source)."""
 OBS_URL_PATTERN = r"^https?://(?P<bucket>[^./]+)\.obs\.[^/]+(?P<path>/.*)?$"
 """The service's own spelling of an OBS folder, https://bucket.obs.<region>.<domain>/dir/ (path with its leading /)."""
-"""An OBS folder: a bucket and at least one folder in it (the service takes no bucket root as a model's source)."""
+SWR_IMAGE_PATTERN = r"^[a-zA-Z0-9.:_-]+/[a-z0-9._-]+/[a-zA-Z0-9._-]+:[a-zA-Z0-9._-]+$"
+"""A container image in SWR, <registry host>/<organization>/<image>:<tag> (the service's own pattern, spec §1.1)."""
 URL_PATTERN = r"^/[^\s]*$"
 EXECUTION_CODE_PATTERN = r"(^|/)customize_service\.py$"
 # PEP 508 distribution name, optional extras: numpy, scikit-learn, ray[rllib]
@@ -370,10 +374,10 @@ class ModelSpec(BaseModel):
     The folder that contains model/: obs://bucket/dir/ or /bucket/dir/ on OBS, or a path on this machine."""
 
     model_type: Annotated[ModelType, _rule(
-        msg_required="model type is required: TensorFlow, MXNet, Caffe, Spark_MLlib, Scikit_Learn, XGBoost, MindSpore, Image or PyTorch",
-        msg_enum="model type must be one of TensorFlow, MXNet, Caffe, Spark_MLlib, Scikit_Learn, XGBoost, MindSpore, Image, PyTorch")]
+        msg_required="model type is required: TensorFlow, MXNet, Caffe, Spark_MLlib, Scikit_Learn, XGBoost, MindSpore, Image, PyTorch or Custom",
+        msg_enum="model type must be one of TensorFlow, MXNet, Caffe, Spark_MLlib, Scikit_Learn, XGBoost, MindSpore, Image, PyTorch, Custom")]
     """Model type
-    The engine: TensorFlow, MXNet, Caffe, Spark_MLlib, Scikit_Learn, XGBoost, MindSpore, Image or PyTorch."""
+    The engine: TensorFlow, MXNet, Caffe, Spark_MLlib, Scikit_Learn, XGBoost, MindSpore, Image or PyTorch; Custom for your own container image (ModelArts only)."""
 
     model_algorithm: Annotated[Optional[str], _rule(pattern=ALGORITHM_PATTERN,
                                                     msg_pattern="algorithm must start with a letter, be at most 36 characters and contain none of !<>=&'\"")] = None
@@ -421,6 +425,10 @@ class ModelSpec(BaseModel):
     apis: list[Api] = Field(default_factory=list)
     """APIs
     The inference APIs in config.json shape, as a list or a JSON string; usually read from config.json."""
+
+    initial_config: Optional[dict[str, Any]] = None
+    """Initial config
+    config.json content as a dict (or its JSON text): merged over the package's model/config.json, which it overrides."""
 
     @model_validator(mode="wrap")
     @classmethod
@@ -597,6 +605,13 @@ def _normalise(data: dict[str, Any], warnings: list[dict[str, Any]], errors: lis
                         deps[index] = {**dep, "packages": fixed}
     if "apis" in data:
         data["apis"] = _normalise_apis(data["apis"], warnings, errors)
+    if isinstance(data.get("initial_config"), (str, bytes)):
+        try:
+            data["initial_config"] = json.loads(data["initial_config"])
+        except ValueError as exc:
+            errors.append(_error(("initial_config",), "initial_config_json",
+                                 f"initial config is not valid JSON ({exc}); give a dict or the JSON text of one", None))
+            data.pop("initial_config")
     return data
 
 
@@ -701,7 +716,7 @@ def _cross_field_errors(data: dict[str, Any], warnings: list[dict[str, Any]]) ->
     errors = _location_errors(data, warnings)  # params and packages check their own (Param/Package validators)
     model_type = canonical_model_type(data.get("model_type"))
     apis = data.get("apis")
-    if isinstance(apis, list) and model_type and model_type != "Image":
+    if isinstance(apis, list) and model_type and model_type not in ("Image", "Custom"):
         if len(apis) > 1:
             errors.append(_error(("apis",), "apis_count",
                                  f"a {model_type} model can have only one API (only Image models may have more) — got {len(apis)}", len(apis)))
@@ -711,7 +726,16 @@ def _cross_field_errors(data: dict[str, Any], warnings: list[dict[str, Any]]) ->
                 errors.append(_error(("apis", index, "url"), "api_url_root",
                                      f"the API url must be / for {model_type} models (only Image models serve other paths) — got {_shown(url)}", url))
     runtime = data.get("runtime")
-    if isinstance(runtime, str) and model_type:
+    if model_type == "Custom":
+        if not isinstance(runtime, str) or not runtime.strip():
+            errors.append(_error(("runtime",), "custom_image_required",
+                                 "a Custom model needs runtime=<SWR image address>, e.g. "
+                                 "swr.<region>.myhuaweicloud.com/<organization>/<image>:<tag>", runtime))
+        elif not re.fullmatch(SWR_IMAGE_PATTERN, runtime.strip()):
+            errors.append(_error(("runtime",), "custom_image_invalid",
+                                 "a Custom model's runtime must be its SWR image address, "
+                                 f"<registry>/<organization>/<image>:<tag> — got {_shown(runtime)}", runtime))
+    elif isinstance(runtime, str) and model_type:
         if model_type == "Image":
             warnings.append({"field": "runtime", "message": "Image models bring their own environment; the runtime is ignored"})
         elif not _runtime_known(model_type, runtime.strip()):
@@ -777,11 +801,17 @@ def _location_errors(data: dict[str, Any], warnings: list[dict[str, Any]]) -> li
                              f"local folder {_shown(location, 80)} {problem}: give the folder that contains model/", location))
     code = data.get("execution_code")
     if isinstance(code, str) and _EXECUTION_CODE_RE.search(code.strip()) and location_type in SourceLocationType.__members__:
+        # the folder that contains model/, or (as the vendor's own samples write it) the model/ folder itself
         if location_type == "OBS_SOURCE":
-            expected, inside = location.rstrip("/") + "/model/customize_service.py", _obs_key(code).rstrip("/") == _obs_key(location) + "model/customize_service.py"
+            expected = location.rstrip("/") + "/model/customize_service.py"
+            inside = _obs_key(code).rstrip("/") in {_obs_key(location) + "model/customize_service.py",
+                                                    _obs_key(location) + "customize_service.py"} \
+                and (_obs_key(code).rstrip("/").endswith("/model/customize_service.py"))
         else:
-            expected = os.path.join(os.path.abspath(os.path.expanduser(location)), "model", "customize_service.py")
-            inside = os.path.abspath(os.path.expanduser(code.strip())) == expected
+            folder = os.path.abspath(os.path.expanduser(location))
+            expected = os.path.join(folder, "model", "customize_service.py")
+            inside = os.path.abspath(os.path.expanduser(code.strip())) in {
+                expected, *([os.path.join(folder, "customize_service.py")] if os.path.basename(folder) == "model" else [])}
         if not inside:
             errors.append(_error(("execution_code",), "execution_code_location",
                                  f"execution code must sit in model/ of the source location: {expected} — got {_shown(code, 80)}", code))
@@ -816,6 +846,31 @@ def canonical_model_type(value: Any) -> str:
 # --------------------------------------------------------------------------------------------------
 # Names
 # --------------------------------------------------------------------------------------------------
+
+
+def next_free_version(version: str, taken: set[str]) -> str:
+    """The next x.y.z after `version` that is not taken (patch first, carrying at 99); `0.0.1` first."""
+    parts = [int(p) for p in version.split(".")]
+    while True:
+        for index in (2, 1, 0):
+            if parts[index] < 99:
+                parts[index] += 1
+                parts[index + 1:] = [0] * (2 - index)
+                break
+        else:
+            raise ValueError("no free version left after 99.99.99")
+        candidate = ".".join(map(str, parts))
+        if candidate not in taken:
+            return candidate
+
+
+def first_free_version(taken: set[str]) -> str:
+    """The version a model gets when none is given: 0.0.1 for a new name (as the console does), else the next
+    after the highest taken one."""
+    valid = [v for v in taken if re.fullmatch(VERSION_PATTERN, v)]
+    if not valid:
+        return "0.0.1"
+    return next_free_version(max(valid, key=lambda v: tuple(int(p) for p in v.split("."))), taken)
 
 
 def generate_model_name(now: _dt.datetime | None = None) -> str:

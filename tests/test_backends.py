@@ -14,7 +14,8 @@ import pytest
 
 from fakecloud import FakeCloud
 from model_import_widget import Model, Session
-from model_import_widget.errors import DuplicateModelError, ImportCancelledError, ModelNotFoundError, ServiceError
+from model_import_widget.errors import (BackendUnavailableError, DuplicateModelError, ImportCancelledError, ModelImportError,
+                                        ModelNotFoundError, PackageError, ServiceError, SpecValidationError)
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +96,7 @@ def test_list_filters_paging_and_sorting(session, tmp_path):
     name = new_name("listing")
     source = package(tmp_path / "p")
     for patch in range(3):
-        create(session, source, name, f"1.0.{patch}", publish=False).wait()
+        create(session, source, name, f"1.0.{patch}", wait=False).wait()
     everything = Model.get_model_list(session, model_name=name)
     assert (everything["total_count"], everything["count"]) == (3, 3)
     assert Model.get_model_list(session, model_name=name, model_version="1.0.1")["count"] == 1
@@ -158,3 +159,135 @@ def test_local_source_may_be_the_model_folder_itself(session, tmp_path):
                                                                       "model/customize_service.py", "model/weights.pth"]
         code = model.get_model_info()["execution_code"]
         assert code == str(Path(tmp_path / "p" / "model" / "customize_service.py"))
+
+
+# ---- issue 7: what real code written for the vendor's SDK expects ------------------------------------------------
+
+
+def nothing_named(session, name) -> bool:
+    return Model.get_model_list(session, model_name=name)["total_count"] == 0
+
+
+def test_a_local_model_registers_nothing_until_published(session, tmp_path):
+    name = new_name("local")
+    model = create(session, package(tmp_path / "p"), name, publish=False)
+    assert model.get_model_id() is None and model.is_local
+    info = model.get_model_info()
+    assert (info["model_status"], info["model_id"], info["model_name"]) == ("local", None, name)
+    assert nothing_named(session, name) and model.get_model_events() == []
+    published = model.publish_model()
+    assert published["model_status"] == "published" and not model.is_local
+    assert model.get_model_id() == published["model_id"]
+    assert [m["model_id"] for m in Model.get_model_list(session, model_name=name)["models"]] == [model.get_model_id()]
+    assert model.publish_model() == model.get_model_info() or model.publish_model()["model_id"] == model.model_id
+
+
+def test_a_local_model_cannot_be_waited_for_and_deleting_it_touches_nothing(session, tmp_path):
+    source = package(tmp_path / "p")
+    model = create(session, source, new_name("local"), publish=False)
+    with pytest.raises(ModelImportError, match="publish_model"):
+        model.wait()
+    assert model.delete_model() == {"delete_success_list": [], "delete_failed_list": []}
+    assert (Path(source) / "model" / "weights.pth").is_file()
+
+
+def test_a_local_model_is_checked_when_made(session, tmp_path):
+    broken = Path(package(tmp_path / "p"))
+    (broken / "model" / "customize_service.py").unlink()
+    with pytest.raises(PackageError, match="customize_service.py is missing"):
+        create(session, str(broken), new_name("local"), publish=False)
+
+
+def test_wait_false_returns_once_registered(session, tmp_path):
+    model = create(session, package(tmp_path / "p"), new_name("nowait"), wait=False)
+    assert model.get_model_id() is not None
+    assert model.wait(timeout=30)["model_status"] == "published"
+
+
+def test_a_package_missing_both_files_is_refused_before_any_record_then_imports_once_fixed(session, tmp_path):
+    name = new_name("fixme")
+    root = Path(package(tmp_path / "p"))
+    (root / "model" / "config.json").unlink()
+    (root / "model" / "customize_service.py").unlink()
+    with pytest.raises(PackageError) as info:
+        create(session, str(root), name)
+    assert [p["path"] for p in info.value.problems] == ["model/config.json", "model/customize_service.py"]
+    assert "model/config.json is missing" in str(info.value) and "model/customize_service.py is missing" in str(info.value)
+    assert nothing_named(session, name)
+    (root / "model" / "config.json").write_text(json.dumps({"model_type": "PyTorch"}))
+    (root / "model" / "customize_service.py").write_text("class Service:\n    pass\n")
+    assert create(session, str(root), name).get_model_info()["model_status"] == "published"
+
+
+def test_a_missing_version_takes_the_next_free_one_and_says_so(session, tmp_path):
+    name = new_name("noversion")
+    source = package(tmp_path / "p")
+    with pytest.warns(UserWarning, match="takes 0.0.1, the next free version"):
+        first = Model(session, model_name=name, source_location_type="LOCAL_SOURCE", source_location=source,
+                      model_type="PyTorch")
+    assert first.get_model_info()["model_version"] == "0.0.1"
+    create(session, source, name, "1.2.0")
+    with pytest.warns(UserWarning, match="takes 1.2.1"):
+        third = Model(session, model_name=name, source_location_type="LOCAL_SOURCE", source_location=source,
+                      model_type="PyTorch")
+    assert third.get_model_info()["model_version"] == "1.2.1"
+
+
+def test_a_duplicate_names_the_existing_models_id_status_and_the_next_free_version(session, tmp_path):
+    name = new_name("dup")
+    source = package(tmp_path / "p")
+    first = create(session, source, name, "1.0.0")
+    create(session, source, name, "1.0.1")
+    with pytest.raises(DuplicateModelError) as info:
+        create(session, source, name, "1.0.0")
+    error = info.value
+    assert (error.model_id, error.model_status, error.next_version) == (first.model_id, "published", "1.0.2")
+    assert first.model_id in str(error) and "published" in str(error) and "next free version is 1.0.2" in str(error)
+
+
+def test_initial_config_is_merged_over_config_json_and_conflicts_are_reported(session, tmp_path):
+    source = package(tmp_path / "p")  # its config.json says model_algorithm image_classification
+    with pytest.warns(UserWarning, match="initial_config sets model_algorithm"):
+        model = Model(session, model_name=new_name("initial"), model_version="1.0.0", source_location_type="LOCAL_SOURCE",
+                      source_location=source, model_type="PyTorch",
+                      initial_config={"model_algorithm": "object_detection", "metrics": {"f1": 0.5}})
+    config = json.loads(model.get_model_info()["config"])
+    assert config["model_algorithm"] == "object_detection" and config["metrics"] == {"f1": 0.5}
+    assert config["model_type"] == "PyTorch"  # what config.json says and initial_config does not
+    assert any(w["field"] == "initial_config.model_algorithm" for w in model.warnings)
+
+
+def test_environment_takes_an_environment_object(session, tmp_path):
+    from model_import_widget.sdk.environment import CondaDependencies, Environment
+
+    env = Environment(runtime="python3.6")
+    env.conda = CondaDependencies.create(pip_packages=["numpy==1.21.0", "pillow"])
+    model = create(session, package(tmp_path / "p"), new_name("env"), environment=env)
+    info = model.get_model_info()
+    assert info["runtime"] == "python3.6"
+    assert info["dependencies"] == [{"installer": "pip", "packages": [
+        {"package_name": "numpy", "package_version": "1.21.0", "restraint": "EXACT"}, {"package_name": "pillow"}]}]
+
+
+def test_details_carry_every_documented_field(session, tmp_path):
+    from model_import_widget.sdk.model import DETAIL_FIELDS
+
+    info = create(session, package(tmp_path / "p"), new_name("fields")).get_model_info()
+    assert set(DETAIL_FIELDS) <= set(info)
+    assert {"schema_doc", "image_address", "source_copy", "model_labels", "install_type"} <= set(DETAIL_FIELDS)
+
+
+def test_custom_image_models(session, tmp_path):
+    name = new_name("custom")
+    image = "swr.cn-north-4.myhuaweicloud.com/my-org/my-server:1.0"
+    fields = dict(model_name=name, model_version="1.0.0", source_location_type="LOCAL_SOURCE",
+                  source_location=package(tmp_path / "p"), model_type="Custom", runtime=image)
+    if session.backend == "embedded":
+        with pytest.raises(BackendUnavailableError, match="only ModelArts can pull and run"):
+            Model(session, **fields)
+        assert nothing_named(session, name)
+    else:
+        info = Model(session, **fields).get_model_info()
+        assert (info["model_type"], info["runtime"], info["model_status"]) == ("Custom", image, "published")
+    with pytest.raises(SpecValidationError, match="SWR image address"):
+        Model(session, **{**fields, "runtime": None})

@@ -26,6 +26,7 @@ from model_import_widget.errors import (
     ImportFailedError,
     ModelNotFoundError,
     ObsLocationError,
+    PackageError,
     ServiceError,
     SpecValidationError,
     ThrottledError,
@@ -309,7 +310,7 @@ def test_a_package_without_config_is_refused_before_upload(cloud, tmp_path):
     folder = make_package(tmp_path / "pkg")
     (folder / "model" / "config.json").unlink()
     before = set(cloud.obs.list_keys(cloud.bucket)), len(cloud.creates())
-    with pytest.raises(ServiceError, match="config.json is missing"):
+    with pytest.raises(PackageError, match="config.json is missing"):
         seed_model(session, str(folder), source_location_type="LOCAL_SOURCE")
     assert (set(cloud.obs.list_keys(cloud.bucket)), len(cloud.creates())) == before
 
@@ -376,7 +377,7 @@ def test_offset_is_the_page_index(cloud):
     source = put_obs_package(cloud, "paging/")
     name = unique("paging")
     for patch in range(5):
-        seed_model(session, source, model_name=name, model_version=f"1.0.{patch}", publish=False)
+        seed_model(session, source, model_name=name, model_version=f"1.0.{patch}", wait=False)
     pages = [Model.get_model_list(session, model_name=name, offset=page, limit=2, sort_by="model_version", order="asc")
              for page in range(3)]
     assert [[m["model_version"] for m in p["models"]] for p in pages] == [["1.0.0", "1.0.1"], ["1.0.2", "1.0.3"], ["1.0.4"]]
@@ -405,7 +406,7 @@ def test_cancel_while_publishing_removes_the_model_and_its_upload(cloud, tmp_pat
     cancel = threading.Event()
     before = set(cloud.obs.list_keys(cloud.bucket))
     model = seed_model(session, str(make_package(tmp_path / "pkg")), source_location_type="LOCAL_SOURCE",
-                       publish=False, cancel=cancel)
+                       wait=False, cancel=cancel)
     cancel.set()
     with pytest.raises(ImportCancelledError):
         model.wait(timeout=5)

@@ -265,7 +265,7 @@ def test_fail_next_import_ends_failed(cloud, http):
      "ModelArts.3036", "dependencies[0].packages[0].restraint"),
     ({"apis": [{"protocol": "http", "method": "post", "url": "/", "input_params": {"type": "object"}}]},
      "ModelArts.3036", "apis[0].input_params.properties"),
-    ({"model_type": "Custom"}, "ModelArts.3037", "model_type"),
+    ({"model_type": "Customize"}, "ModelArts.3037", "model_type"),
 ])
 def test_create_refuses_what_the_schema_refuses(cloud, http, change, code, field):
     answer = call(http, cloud, "POST", "/v1/{project_id}/models", {**model_body(), **change})

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from model_import_widget import Model, ModelImportForm, ModelList, Session, spec
-from model_import_widget.errors import DuplicateModelError, ImportCancelledError, ImportFailedError, SpecValidationError
+from model_import_widget.errors import (DuplicateModelError, ImportCancelledError, ImportFailedError, PackageError,
+                                        SpecValidationError)
 from model_import_widget.widget.fields import FieldWidget, StockField, StockTable, TableWidget
-from model_import_widget.widget.form import next_free_version
+from model_import_widget.spec import next_free_version
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "configs"
 DETECTION = FIXTURES / "pytorch-object-detection.json"  # clean: PyTorch object_detection, four pinned packages
@@ -336,14 +337,42 @@ def test_cancel_mid_copy_leaves_nothing_registered(session, tmp_path):
     assert form.fields["model_version"].value == "1.0.0"  # the form keeps everything
 
 
-def test_failed_import_raises_after_the_form_shows_it(session, tmp_path):
+def test_a_package_broken_after_it_was_chosen_is_refused_at_its_field_and_nothing_is_registered(session, tmp_path):
     folder = make_package(tmp_path / "pkg")
     form = valid_form(session, folder, model_type="PyTorch")
     (folder / "model" / "customize_service.py").unlink()  # the folder changed after it was chosen
+    (folder / "model" / "config.json").unlink()
+    with pytest.raises(PackageError):
+        form.submit()
+    assert form.status == "draft" and form.model_id == ""
+    message = form.fields["source_location"].error
+    assert "model/config.json is missing" in message and "model/customize_service.py is missing" in message
+    assert session.client.list_models()["total_count"] == 0
+
+
+def test_failed_import_raises_after_the_form_shows_it(session, tmp_path):
+    folder = make_package(tmp_path / "pkg")
+    form = valid_form(session, folder, model_type="PyTorch")
+    config = folder / "model" / "config.json"
+
+    def rewrite_once(_form_progress):  # as a training job still writing the folder would, once the copy starts
+        if config.read_text().startswith("{"):
+            config.write_text("[]")
+
+    original = session.client.create_model
+    session.client.create_model = lambda fields, **kw: original(fields, **{**kw, "progress": _chain(kw, rewrite_once)})
     with pytest.raises(ImportFailedError):
         form.submit()
     assert form.status == "failed"
-    assert "customize_service.py" in form._events_html.value
+    assert "config.json" in form._events_html.value
+
+
+def _chain(kwargs, first):
+    def both(progress):
+        first(progress)
+        if kwargs.get("progress"):
+            kwargs["progress"](progress)
+    return both
 
 
 def test_to_code_makes_an_equal_model(session, tmp_path):

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from model_import_widget.errors import DuplicateModelError, ModelNotFoundError, ServiceError
+from model_import_widget.errors import (BackendUnavailableError, DuplicateModelError, ModelNotFoundError, PackageError,
+                                        ServiceError)
 from model_import_widget.registry import EmbeddedRegistry, default_home, importer, open_registry
 from model_import_widget.registry import backend as registry_backend
 from model_import_widget.registry.store import new_hasher
@@ -56,6 +57,27 @@ def fields(source: Path | str, name: str = "digits", version: str = "1.0.0", **e
 
 def imported(registry: EmbeddedRegistry, source, **kwargs) -> dict:
     return registry.wait_model(registry.create_model(fields(source, **kwargs)), timeout=30)
+
+
+def failed_import(registry: EmbeddedRegistry, source, **kwargs) -> dict:
+    """An import that fails after it was registered: model/config.json is rewritten once the import thread runs (its
+    first progress call comes before any file is copied), as when a training job still writes the folder."""
+    config = Path(source) / "model" / "config.json"
+
+    def rewrite_once(progress) -> None:
+        if progress.bytes_done == 0 and config.read_text().startswith("{"):
+            config.write_text("not json any more")
+
+    return registry.wait_model(registry.create_model(fields(source, **kwargs), progress=rewrite_once), timeout=30)
+
+
+def refused(registry: EmbeddedRegistry, source, **kwargs) -> list[str]:
+    """The problems a package is refused for; asserts that nothing was registered for it."""
+    with pytest.raises(PackageError) as info:
+        registry.create_model(fields(source, **kwargs))
+    assert_nothing_registered(registry)
+    assert info.value.source_location == str(source)
+    return [p["message"] for p in info.value.problems]
 
 
 def blob_count(registry: EmbeddedRegistry) -> int:
@@ -269,8 +291,8 @@ def listed(registry, tmp_path):
         ids[version] = imported(registry, source, name="Digit_Net", version=version,
                                 **({"description": description} if description else {}))["model_id"]
     ids["other"] = imported(registry, small, name="DigitNetLite", version="1.0.0", model_type="TensorFlow")["model_id"]
-    broken = make_package(tmp_path / "broken", service=False)
-    ids["failed"] = imported(registry, broken, name="broken", version="1.0.0")["model_id"]
+    broken = make_package(tmp_path / "broken")
+    ids["failed"] = failed_import(registry, broken, name="broken", version="1.0.0")["model_id"]
     return ids
 
 
@@ -373,42 +395,48 @@ def test_delete_cancels_an_import_running_in_this_process(registry, tmp_path, mo
 # ---- broken packages ----------------------------------------------------------------------------------------------
 
 
-def test_package_without_model_folder_fails(registry, tmp_path):
+def test_package_without_model_folder_is_refused_before_registering(registry, tmp_path):
     source = tmp_path / "flat"
     source.mkdir()
     (source / "config.json").write_text("{}")
-    info = imported(registry, source)
-    assert info["model_status"] == "failed"
-    assert "model/ is missing" in failure(registry, info["model_id"])
-    assert "config.json" in failure(registry, info["model_id"])  # says what the folder holds
+    problems = refused(registry, source)
+    assert len(problems) == 1 and "model/ is missing" in problems[0]
+    assert "config.json" in problems[0]  # says what the folder holds
 
 
-def test_package_without_config_json_fails(registry, tmp_path):
-    source = make_package(tmp_path / "p")
+def test_package_missing_both_files_is_refused_naming_both_then_imports_once_fixed(registry, tmp_path):
+    source = make_package(tmp_path / "p", service=False)
     (source / "model" / "config.json").unlink()
-    info = imported(registry, source)
-    assert info["model_status"] == "failed"
-    assert failure(registry, info["model_id"]).startswith("model/config.json is missing")
+    problems = refused(registry, source, name="digits", version="1.0.0")
+    assert [p.split(" ", 1)[0] for p in problems] == ["model/config.json", "model/customize_service.py"]
+    assert all("is missing" in p for p in problems)
+    (source / "model" / "config.json").write_text(json.dumps({"model_type": "PyTorch"}))
+    (source / "model" / "customize_service.py").write_text("class Service:\n    pass\n")
+    info = imported(registry, source, name="digits", version="1.0.0")  # the same name and version: still free
+    assert info["model_status"] == "published"
 
 
-def test_unreadable_config_json_fails_naming_line_and_column(registry, tmp_path):
+def test_unreadable_config_json_is_refused_naming_line_and_column(registry, tmp_path):
     source = make_package(tmp_path / "p", config='{\n  "model_type": "PyTorch",\n  "runtime" "python3.6"\n}')
-    info = imported(registry, source)
+    problems = refused(registry, source)
+    assert len(problems) == 1 and problems[0].startswith("model/config.json line 3, column 13: ")
+    assert "runtime" in problems[0]
+
+
+def test_a_package_changed_after_the_check_fails_and_keeps_its_files_until_deleted(registry, tmp_path):
+    source = make_package(tmp_path / "p")
+    info = failed_import(registry, source)
     assert info["model_status"] == "failed"
-    text = failure(registry, info["model_id"])
-    assert text.startswith("model/config.json line 3, column 13: ")
-    assert "runtime" in text and str(registry.store.blobs) not in text
+    assert failure(registry, info["model_id"]).startswith("model/config.json line 1, column 1: ")  # the copy counts
     assert any(t.startswith("Copied") for t in event_texts(registry, info["model_id"]))
-    assert registry.model_files(info["model_id"])  # files stay until the model is deleted
+    assert registry.model_files(info["model_id"])
     registry.delete_model(info["model_id"])
     assert blob_count(registry) == 0
 
 
-def test_missing_customize_service_fails_except_for_image(registry, tmp_path):
+def test_missing_customize_service_is_refused_except_for_image(registry, tmp_path):
     source = make_package(tmp_path / "p", service=False)
-    info = imported(registry, source)
-    assert info["model_status"] == "failed"
-    assert "model/customize_service.py is missing" in failure(registry, info["model_id"])
+    assert ["model/customize_service.py is missing" in p for p in refused(registry, source)] == [True]
 
     image = make_package(tmp_path / "image", service=False,
                          config=json.dumps({"model_type": "Image", "swr_location": "swr.x/org/img:1"}))
@@ -417,11 +445,17 @@ def test_missing_customize_service_fails_except_for_image(registry, tmp_path):
     assert json.loads(info["config"])["swr_location"] == "swr.x/org/img:1"
 
 
-def test_image_without_swr_location_fails(registry, tmp_path):
+def test_image_without_swr_location_is_refused(registry, tmp_path):
     image = make_package(tmp_path / "image", service=False, config=json.dumps({"model_type": "Image"}))
-    info = imported(registry, image, model_type="Image")
-    assert info["model_status"] == "failed"
-    assert "swr_location" in failure(registry, info["model_id"])
+    problems = refused(registry, image, model_type="Image")
+    assert len(problems) == 1 and "has no swr_location" in problems[0]
+
+
+def test_custom_image_models_are_refused_with_where_they_can_go(registry, tmp_path):
+    source = make_package(tmp_path / "p", service=False)
+    with pytest.raises(BackendUnavailableError, match="only ModelArts can pull and run"):
+        registry.create_model(fields(source, model_type="Custom"))
+    assert_nothing_registered(registry)
 
 
 # ---- progress and cancel ------------------------------------------------------------------------------------------

@@ -117,19 +117,25 @@ def test_generated_name(session, package):
     assert model.get_model_info()["model_name"].startswith("model-")
 
 
-def test_publish_false_then_wait(session, package):
-    model = create(session, package, publish=False)
+def test_wait_false_returns_once_registered_then_wait(session, package):
+    model = create(session, package, wait=False)
     assert model.get_model_info()["model_status"] in ("publishing", "published")
     info = model.wait(timeout=30)
     assert info["model_status"] == "published"
 
 
-def test_broken_package_raises_import_failed_with_events(session, tmp_path):
-    broken = make_package(tmp_path / "broken", service=False)
+def test_a_package_that_fails_after_registering_raises_import_failed_with_events(session, tmp_path):
+    broken = make_package(tmp_path / "broken")
+    config = broken / "model" / "config.json"
+
+    def rewrite_once(progress):  # the import thread's first call, before any file is copied
+        if progress.bytes_done == 0 and config.read_text().startswith("{"):
+            config.write_text("[1, 2]")
+
     with pytest.raises(ImportFailedError) as info:
-        create(session, broken)
-    assert "customize_service.py" in str(info.value)
-    assert any(e["event_type"] == "failed" and "customize_service.py" in e["event_info"] for e in info.value.events)
+        create(session, broken, progress=rewrite_once)
+    assert "config.json" in str(info.value)
+    assert any(e["event_type"] == "failed" and "config.json" in e["event_info"] for e in info.value.events)
     assert Model(session, model_id=info.value.model_id).get_model_info()["model_status"] == "failed"
 
 

@@ -113,13 +113,15 @@ def test_description_rules():
 @pytest.mark.parametrize("model_type", [t.value for t in spec.ModelType])
 def test_every_model_type_is_valid(model_type):
     data = {**BASE, "model_type": model_type}
+    if model_type == "Custom":  # its image is its runtime
+        data["runtime"] = "swr.cn-north-4.myhuaweicloud.com/my-org/my-server:1.0"
     assert spec.validate(data) == []
 
 
 def test_caffe_is_accepted_and_the_seed_eight_are_there():
     names = {t.value for t in spec.ModelType}
     assert names == {"TensorFlow", "MXNet", "Spark_MLlib", "Scikit_Learn", "XGBoost", "MindSpore", "Image", "PyTorch",
-                     "Caffe"}
+                     "Caffe", "Custom"}
 
 
 @pytest.mark.parametrize(
@@ -134,7 +136,13 @@ def test_near_misses_get_did_you_mean(typed, meant):
     assert error["type"] == "model_type_invalid"
 
 
-@pytest.mark.parametrize("typed", ["Template", "Custom", "Customize"])
+def test_a_custom_model_needs_its_swr_image_as_runtime():
+    assert only_error("runtime", model_type="Custom")["type"] == "custom_image_required"
+    error = only_error("runtime", model_type="Custom", runtime="python3.6")
+    assert error["type"] == "custom_image_invalid" and "<registry>/<organization>/<image>:<tag>" in error["message"]
+
+
+@pytest.mark.parametrize("typed", ["Template", "Customize"])
 def test_unsupported_types_say_so(typed):
     error = only_error("model_type", model_type=typed)
     assert error["type"] == "model_type_unsupported"

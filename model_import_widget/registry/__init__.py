@@ -3,7 +3,8 @@
     backend.py   EmbeddedRegistry(RegistryBackend): the API, import threads, crash recovery
     index.py     SQLite index (WAL): models, events, file references, stat cache
     store.py     content-addressed blobs, written whole then renamed into place
-    importer.py  source folders: resolve, walk, check the package, copy while hashing
+    importer.py  source folders: resolve, walk, copy while hashing
+    lint.py      what the service would refuse about a package, all at once, before anything is registered
     locks.py     per-import flock files that tell a live import from an interrupted one
 
 It imitates the service (spec §1–§3, §5); it never validates fields (spec.py does) and never uses the network.

@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigFileError, DuplicateModelError, ModelNotFoundError, ServiceError
+from ..errors import BackendUnavailableError, ModelNotFoundError, PackageError, ServiceError
 from ..backend import FINAL_STATUSES, Progress, ProgressCallback, RegistryBackend
 from .importer import (
     STAT_CACHE_RACY_NS,
@@ -24,11 +24,11 @@ from .importer import (
     Copier,
     SourceFile,
     SourceTree,
-    check_layout,
     human_bytes,
     package_tree,
     resolve_source,
 )
+from .lint import CONFIG, Lint, config_content, lint_package, read_config, swr_problem
 from .index import Claim, Index, ModelVanished, version_key
 from .locks import ImportLock, sweep, take_if_abandoned
 from .store import DEFAULT_HASH, BlobStore, new_hasher
@@ -134,19 +134,21 @@ class EmbeddedRegistry(RegistryBackend):
         name, version = str(fields["model_name"]), str(fields["model_version"])
         existing = self._index.model_id_of(name, version)
         if existing is not None:
-            raise DuplicateModelError(name, version, existing)
+            raise self.duplicate_error(name, version, existing)
+        tree, taken_as, lint = self._checked_tree(fields)
         location = str(fields["source_location"])
-        tree, taken_as = package_tree(resolve_source(location, fields.get("source_location_type"), self.home), location)
 
         model_id = str(uuid.uuid4())
         lock = ImportLock.create(self.imports_dir, model_id)
         try:
             self._index.insert_model(self._new_row(model_id, fields, tree),
                                      f"Import started: {len(tree.files)} files ({human_bytes(tree.total_bytes)}) "
-                                     f"from {location}" + (f"; {taken_as}" if taken_as else ""))
+                                     f"from {location}" + "".join(f"; {note}" for note in
+                                                                  [taken_as] + [w["message"] for w in lint.warnings]
+                                                                  if note))
         except sqlite3.IntegrityError:
             lock.release()
-            raise DuplicateModelError(name, version, self._index.model_id_of(name, version)) from None
+            raise self.duplicate_error(name, version, self._index.model_id_of(name, version)) from None
         except BaseException:
             lock.release()
             raise
@@ -158,6 +160,24 @@ class EmbeddedRegistry(RegistryBackend):
                                       daemon=True)
         job.thread.start()
         return model_id
+
+    def check_package(self, fields: dict[str, Any]) -> list[dict[str, Any]]:
+        return self._checked_tree(fields)[2].warnings
+
+    def _checked_tree(self, fields: dict[str, Any]) -> tuple[SourceTree, str, Lint]:
+        """The package's files, walked and linted; PackageError names every problem, nothing is registered."""
+        model_type = str(fields.get("model_type") or "")
+        if model_type == "Custom":
+            raise BackendUnavailableError(
+                "a Custom model runs its own container image (runtime=<SWR image address>), which only ModelArts can "
+                "pull and run: the embedded registry cannot import it. Import it with a Session that has ModelArts "
+                "credentials (see the README), or package the model with customize_service.py for its engine")
+        location = str(fields["source_location"])
+        tree, taken_as = package_tree(resolve_source(location, fields.get("source_location_type"), self.home), location)
+        lint = lint_package(tree, model_type, fields.get("initial_config"))
+        if lint.problems:
+            raise PackageError(lint.problems, location)
+        return tree, taken_as, lint
 
     def _new_row(self, model_id: str, fields: dict[str, Any], tree: SourceTree) -> dict[str, Any]:
         description = fields.get("description") or None
@@ -201,10 +221,6 @@ class EmbeddedRegistry(RegistryBackend):
         copier: Copier | None = None
         try:
             index = Index(self._index.path)
-            problem = check_layout(job.tree, str(job.fields["model_type"]))
-            if problem is not None:
-                index.finish_model(job.model_id, "failed", None, [("failed", problem)])
-                return
             copier = Copier(self.store, job.lock.temp_dir, self.hash_name, self.workers)
             stored, size, summary = self._copy_files(job, index, copier)
             copier.close()
@@ -310,27 +326,18 @@ class EmbeddedRegistry(RegistryBackend):
     def _check_package(self, job: _Job, stored: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]],
                                                                          str | None]:
         """Read model/config.json as the service would; returns (details, events, failure or None)."""
-        from .. import config_file  # the tolerant reader; imported late, it pulls in the rule table
-
         fields = job.fields
-        where = "model/config.json"
-        try:
-            loaded = config_file.load(self.store.path(stored[where]))
-        except ConfigFileError as exc:
-            return {}, [], f"{where}{_position(exc)}: {_reason(exc)}"
-        except OSError as exc:
-            return {}, [], f"{where} cannot be read: {exc.strerror or exc}"
-        events = [("normal", f"{where}: {w}") for w in loaded.warnings[:_MAX_WARNING_EVENTS]]
-        package = dict(loaded.fields)
-        derived_inputs = package.pop("input_params", None) or []
-        derived_outputs = package.pop("output_params", None) or []
+        loaded, problem = read_config(self.store.path(stored[CONFIG]))
+        if problem is not None:  # it changed since the check before registering: the copy is what counts
+            return {}, [], problem
+        events = [("normal", f"{CONFIG}: {w}") for w in loaded.warnings[:_MAX_WARNING_EVENTS]]
+        derived_inputs = loaded.fields.get("input_params") or []
+        derived_outputs = loaded.fields.get("output_params") or []
+        package = {**config_content(loaded), **(fields.get("initial_config") or {})}  # initial_config wins
         model_type = str(fields["model_type"])
-        if model_type == "Image" and not package.get("swr_location"):
-            return {}, events, (f"{where} has no swr_location: an Image model needs the SWR address of its image "
-                                "there, e.g. \"swr_location\": \"swr.<region>.myhuaweicloud.com/<org>/<image>:<tag>\".")
-        if model_type != "Image" and package.get("swr_location"):
-            return {}, events, (f"{where}: Non-custom type models should not contain swr_location (this model's "
-                                f"type is {model_type}; remove swr_location or import it as an Image model).")
+        problem = swr_problem(package, model_type)
+        if problem is not None:
+            return {}, events, problem
         effective = dict(package)
         effective.update({k: fields[k] for k in _OVERRIDES if fields.get(k)})
         source = str(fields["source_location"]).rstrip("/")
@@ -556,21 +563,6 @@ def _drain(copier: Copier, timeout: float) -> list[Copied | CopyFailed]:
             results.append(copier.results.get_nowait())
         except queue.Empty:
             return results
-
-
-def _position(exc: ConfigFileError) -> str:
-    if exc.line is None:
-        return ""
-    return f" line {exc.line}" + (f", column {exc.column}" if exc.column is not None else "")
-
-
-def _reason(exc: ConfigFileError) -> str:
-    """The message without the "<path>, line L, column C: " prefix ConfigFileError puts in front of it."""
-    text = str(exc)
-    where = exc.path or "config.json"
-    if exc.line is not None:
-        where += f", line {exc.line}" + (f", column {exc.column}" if exc.column is not None else "")
-    return text[len(where) + 2:] if text.startswith(where + ": ") else text
 
 
 def _parameter_error(detail: str) -> ServiceError:

@@ -1,7 +1,7 @@
 """Reading a model folder: where a source_location points, which files an import takes, and copying them in.
 
-`resolve_source` and `walk` refuse bad sources before anything is registered; `check_layout` says what the service
-would say of the package; `Copier` copies and hashes in one pass on worker threads. No index, no model rows here.
+`resolve_source` and `walk` refuse bad sources before anything is registered (`lint.py` says what the service
+would say of the package); `Copier` copies and hashes in one pass on worker threads. No index, no model rows here.
 """
 
 from __future__ import annotations
@@ -253,22 +253,6 @@ def walk(folder: Path, shown_as: str, prefix: str = "") -> SourceTree:
         dirs.add(prefix.rstrip("/"))
     descend(str(root), prefix, frozenset({str(root)}))
     return SourceTree(root, tuple(files), total, frozenset(dirs), prefix)
-
-
-def check_layout(tree: SourceTree, model_type: str) -> str | None:
-    """What the service would refuse about the package's files, as one sentence naming the file; None if fine."""
-    names = {f.rel for f in tree.files}
-    if "model" not in tree.dirs:
-        found = ", ".join(sorted({n.split("/", 1)[0] for n in names} | {d for d in tree.dirs if "/" not in d})[:5])
-        return (f"The folder model/ is missing from the package at {tree.root}"
-                f"{f' (it holds: {found})' if found else ' (it is empty)'}. source_location must be the folder that "
-                "contains model/, with model/config.json in it.")
-    if "model/config.json" not in names:
-        return "model/config.json is missing: every package needs exactly one model/config.json."
-    if model_type != "Image" and "model/customize_service.py" not in names:
-        return (f"model/customize_service.py is missing: a {model_type or 'non-Image'} model needs its inference "
-                "code in model/customize_service.py (only Image models can do without).")
-    return None
 
 
 # ---- copying --------------------------------------------------------------------------------------------------

@@ -10,26 +10,40 @@ import warnings
 from typing import Any, Callable, Optional
 
 from .. import spec as _spec
-from ..errors import ImportCancelledError, ImportFailedError, ModelNotFoundError, SpecValidationError
+from ..errors import ImportCancelledError, ImportFailedError, ModelImportError, ModelNotFoundError, SpecValidationError
 from ..backend import Progress
 
 # Method 2's arguments that are model fields, in the seed's order
 _FIELDS = ("model_name", "model_version", "source_location_type", "source_location", "environment", "source_job_id",
            "source_job_version", "source_type", "model_type", "model_algorithm", "description", "execution_code",
-           "runtime", "input_params", "output_params", "dependencies", "apis")
+           "runtime", "input_params", "output_params", "dependencies", "apis", "initial_config")
 _LIST_ITEM_FIELDS = ("model_id", "model_name", "model_version", "model_type", "model_size", "model_status", "tenant",
                      "project", "owner", "create_at", "description", "source_type")
 MAX_OBJECT_LIST = 150
+DETAIL_FIELDS = ("model_id", "model_name", "model_version", "model_type", "model_size", "model_status", "model_source",
+                 "model_algorithm", "runtime", "description", "source_location", "source_job_id", "source_job_version",
+                 "source_type", "source_copy", "execution_code", "schema_doc", "image_address", "tenant", "project",
+                 "owner", "workspace_id", "create_at", "input_params", "output_params", "dependencies", "model_metrics",
+                 "apis", "config", "health", "model_docs", "model_labels", "labels_map", "install_type", "specification",
+                 "tunable", "market_flag", "publishable_flag")
+"""The details the service returns for a model (spec §2.1), every one of them in `get_model_info()`."""
 
 
 class Model:
-    """A model in the session's registry.
+    """A model in the session's registry, or a local one not registered yet.
 
-    `Model(session, model_id="…")` loads one; `Model(session, model_name=…, model_version=…, …)` creates
-    one with the seed's arguments. Params/Dependencies/Packages objects and plain dicts both work.
-    With `publish=True` (default) creation returns once the model is published, or raises
-    ImportFailedError with its events; with `publish=False` it returns once registered and `wait()` waits.
-    On ModelArts a LOCAL_SOURCE folder is uploaded first to `obs_location=` (`obs://bucket/dir/`, else
+    `Model(session, model_id="…")` loads one; `Model(session, model_name=…, model_version=…, …)` creates one with
+    the seed's arguments (Params/Dependencies/Packages objects and plain dicts both work). The fields are checked
+    against the rule table and the package against what the service needs before anything is registered.
+
+    - `publish=True` (default) registers the model. With `wait=True` (default) it returns once the model is
+      published, or raises ImportFailedError with its events; with `wait=False` it returns once registered and
+      `wait()` waits.
+    - `publish=False` makes a *local* model, as the vendor's model-debugging page does: checked, registered nowhere,
+      `get_model_id()` None, status `local`; `publish_model()` imports it later.
+
+    A missing `model_version` takes the next free version of the name (0.0.1 for a new one) when the model is
+    registered. On ModelArts a LOCAL_SOURCE folder is uploaded first to `obs_location=` (`obs://bucket/dir/`, else
     $MODEL_IMPORT_WIDGET_OBS_LOCATION).
     """
 
@@ -42,7 +56,7 @@ class Model:
         publish: bool = True,
         source_location_type: Optional[str] = None,
         source_location: Optional[str] = None,
-        environment: Optional[str] = None,
+        environment: Any = None,
         source_job_id: Optional[str] = None,
         source_job_version: Optional[str] = None,
         source_type: Optional[str] = None,
@@ -55,15 +69,20 @@ class Model:
         dependencies: Optional[list] = None,
         apis: Any = None,
         runtime: Optional[str] = None,
+        initial_config: Any = None,
         *,
+        wait: bool = True,
         progress: Optional[Callable[[Progress], None]] = None,
         cancel: Optional[threading.Event] = None,
         timeout: Optional[float] = None,
         obs_location: Optional[str] = None,
-        _quiet: bool = False,
     ):
         self.session = session
         self.warnings: list[dict[str, Any]] = []
+        self.model_id: Optional[str] = None
+        self._info: Optional[dict[str, Any]] = None
+        self._fields: Optional[dict[str, Any]] = None
+        self._cancel = cancel
         given = {name: value for name, value in locals().items() if name in _FIELDS and value is not None}
         if model_id is not None:
             if given:
@@ -73,20 +92,85 @@ class Model:
             self._info = self.session.client.get_model(self.model_id)  # raises ModelNotFoundError
             return
         if not given:
-            raise TypeError("Model() needs model_id= to load a model, or model_version=, source_location= and "
-                            "model_type= (at least) to create one")
-        self._cancel = cancel
-        report = _spec.check(given)
+            raise TypeError("Model() needs model_id= to load a model, or source_location= and model_type= (at "
+                            "least) to create one")
+        checked = _with_environment(given)
+        if "model_version" not in given:  # checked with a stand-in; the real one is the next free when registering
+            checked["model_version"] = "0.0.1"
+        report = _spec.check(checked)
         if report.errors:
             raise SpecValidationError(report.errors)
-        self.warnings = report.warnings
-        for item in report.warnings if not _quiet else ():  # the form shows them at their fields instead
-            warnings.warn(f"{item['field']}: {item['message']}", UserWarning, stacklevel=2)
-        self.model_id = self.session.client.create_model(report.spec.to_fields(), progress=progress, cancel=cancel,
-                                                         obs_location=obs_location)
-        self._info = None
+        self._start(report, given_version="model_version" in given, publish=publish, wait=wait, progress=progress,
+                    cancel=cancel, timeout=timeout, obs_location=obs_location, stacklevel=3)
+
+    @classmethod
+    def from_spec(cls, session: Any, checked: "_spec.ModelSpec", *, publish: bool = True, wait: bool = True,
+                  progress: Optional[Callable[[Progress], None]] = None, cancel: Optional[threading.Event] = None,
+                  timeout: Optional[float] = None, obs_location: Optional[str] = None) -> "Model":
+        """Create from fields already checked by `spec.check` (its `.spec`), whose warnings the caller has shown
+        (the form does, at each field); the package is still checked before anything is registered."""
+        model = cls.__new__(cls)
+        model.session, model.warnings, model.model_id, model._info, model._fields = session, [], None, None, None
+        model._cancel = cancel
+        report = _spec.Report(spec=checked)
+        model._start(report, given_version=bool(checked.model_version), publish=publish, wait=wait,
+                     progress=progress, cancel=cancel, timeout=timeout, obs_location=obs_location, stacklevel=0)
+        return model
+
+    def _start(self, report: "_spec.Report", *, given_version: bool, publish: bool, wait: bool, progress: Any,
+               cancel: Any, timeout: Optional[float], obs_location: Optional[str], stacklevel: int) -> None:
+        fields = report.spec.to_fields()
+        if not given_version:
+            fields.pop("model_version", None)  # taken when registered: the next free one then
+        found = self.session.client.check_package(fields)
+        self.warnings = list(report.warnings) + list(found or [])
+        if stacklevel:
+            for item in self.warnings:
+                warnings.warn(f"{item['field']}: {item['message']}", UserWarning, stacklevel=stacklevel)
+        self._fields = fields
         if publish:
+            self._register(progress=progress, cancel=cancel, obs_location=obs_location, wait=wait, timeout=timeout,
+                           stacklevel=stacklevel + 1 if stacklevel else 0)
+
+    def _register(self, *, progress: Any, cancel: Any, obs_location: Optional[str], wait: bool,
+                  timeout: Optional[float], stacklevel: int) -> None:
+        fields = dict(self._fields or {})
+        if not fields.get("model_version"):
+            fields["model_version"] = self._free_version(fields["model_name"], stacklevel + 1 if stacklevel else 0)
+        self._cancel = cancel
+        self.model_id = self.session.client.create_model(fields, progress=progress, cancel=cancel,
+                                                         obs_location=obs_location)
+        self._fields, self._info = None, None
+        if wait:
             self.wait(timeout=timeout)
+
+    def _free_version(self, name: str, stacklevel: int) -> str:
+        listing = self.session.client.list_models(model_name=name, exact_match=True, limit=1000)["models"]
+        version = _spec.first_free_version({str(m["model_version"]) for m in listing if m.get("model_name") == name})
+        note = {"field": "model_version", "message": f"no model_version given: {name} takes {version}, the next free "
+                                                     f"version of that name"}
+        self.warnings.append(note)
+        if stacklevel:
+            warnings.warn(f"model_version: {note['message']}", UserWarning, stacklevel=stacklevel)
+        return version
+
+    # ---- local models ------------------------------------------------------------------------------
+
+    @property
+    def is_local(self) -> bool:
+        """True for a model made with publish=False and not published yet."""
+        return self.model_id is None and self._fields is not None
+
+    def publish_model(self, obs_location: Optional[str] = None, *, wait: bool = True,
+                      progress: Optional[Callable[[Progress], None]] = None, cancel: Optional[threading.Event] = None,
+                      timeout: Optional[float] = None) -> dict[str, Any]:
+        """Import a local model (uploading its folder to `obs_location` first on ModelArts); returns its details once
+        published (with `wait=False`, once registered). A model published already just returns its details."""
+        if self._fields is None:
+            return self.get_model_info()
+        self._register(progress=progress, cancel=cancel, obs_location=obs_location, wait=wait, timeout=timeout,
+                       stacklevel=3)
+        return self.get_model_info()
 
     # ---- reading -----------------------------------------------------------------------------------
 
@@ -95,9 +179,12 @@ class Model:
         return self.model_id
 
     def get_model_info(self) -> dict[str, Any]:
-        """The model's details as the service returns them (spec §2.1); `apis` and `config` are JSON strings."""
+        """The model's details as the service returns them (spec §2.1); `apis` and `config` are JSON strings. A local
+        model's are its checked fields, `model_id` None and `model_status` "local"."""
+        if self.is_local:
+            return _local_details(self._fields or {})
         self._info = self.session.client.get_model(self.model_id)
-        return dict(self._info)
+        return {**dict.fromkeys(DETAIL_FIELDS), **self._info}  # every documented field, None where not sent
 
     @property
     def model_status(self) -> str:
@@ -105,11 +192,16 @@ class Model:
         return self.get_model_info()["model_status"]
 
     def get_model_events(self) -> list[dict[str, Any]]:
-        """What happened during the import, oldest first: `{"event_type", "event_info", "create_time"}`."""
+        """What happened during the import, oldest first: `{"event_type", "event_info", "create_time"}` ([] local)."""
+        if self.is_local:
+            return []
         return self.session.client.get_model_events(self.model_id)
 
     def wait(self, timeout: Optional[float] = None) -> dict[str, Any]:
         """Block until the model is published (returns its details) or failed (raises ImportFailedError)."""
+        if self.is_local:
+            raise ModelImportError("this model is local (made with publish=False): nothing is importing yet; "
+                                   "model.publish_model() imports it and waits")
         try:
             info = self.session.client.wait_model(self.model_id, timeout=timeout)
         except ModelNotFoundError:
@@ -122,7 +214,10 @@ class Model:
         return dict(info)
 
     def delete_model(self, cascade: bool = False) -> dict[str, Any]:
-        """Delete this model (with `cascade=True`, also its other versions); returns the service's result lists."""
+        """Delete this model (with `cascade=True`, also its other versions); returns the service's result lists.
+        A local model is registered nowhere: nothing is deleted (its files are yours) and both lists are empty."""
+        if self.is_local:
+            return {"delete_success_list": [], "delete_failed_list": []}
         return self.session.client.delete_model(self.model_id, cascade=cascade)
 
     # ---- listing -----------------------------------------------------------------------------------
@@ -162,15 +257,53 @@ class Model:
     def _from_listing(cls, session: Any, item: dict[str, Any]) -> "Model":
         model = cls.__new__(cls)
         model.session, model.model_id, model.warnings, model._info = session, item["model_id"], [], None
+        model._fields, model._cancel = None, None
         return model
 
     def __repr__(self) -> str:
+        if self.is_local:
+            fields = self._fields or {}
+            return f"<Model (local) {fields.get('model_name')} {fields.get('model_version') or '(next free version)'}>"
         info = self._info or {}
         name = f" {info.get('model_name')} {info.get('model_version')}" if info else ""
         return f"<Model {self.model_id}{name}>"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Model) and other.model_id == self.model_id
+        if self.is_local or not isinstance(other, Model) or other.is_local:
+            return self is other
+        return other.model_id == self.model_id
 
     def __hash__(self) -> int:
-        return hash(self.model_id)
+        return hash(self.model_id) if self.model_id is not None else id(self)
+
+
+def _with_environment(given: dict[str, Any]) -> dict[str, Any]:
+    """`environment=` as an Environment object becomes the runtime and dependencies it stands for."""
+    from .environment import Environment, environment_fields
+
+    env = given.get("environment")
+    if not isinstance(env, Environment):
+        return dict(given)
+    out = {key: value for key, value in given.items() if key != "environment"}
+    mapped = environment_fields(env)
+    if mapped.get("runtime"):
+        out["environment"] = mapped["runtime"]  # the rule table reports a clash with runtime=
+    if mapped.get("dependencies"):
+        own = out.get("dependencies")
+        own = [] if own is None else list(own) if isinstance(own, (list, tuple)) else [own]
+        out["dependencies"] = own + mapped["dependencies"]
+    return out
+
+
+def _local_details(fields: dict[str, Any]) -> dict[str, Any]:
+    """A local model's details in the §2.1 shape: what it will be imported with."""
+    import json
+
+    info: dict[str, Any] = {key: None for key in DETAIL_FIELDS}
+    info.update({key: value for key, value in fields.items() if key in DETAIL_FIELDS})
+    info.update(model_id=None, model_status="local", model_source="custom",
+                apis=json.dumps(fields.get("apis") or []), config=json.dumps(fields.get("initial_config") or {}),
+                input_params=list(fields.get("input_params") or []),
+                output_params=list(fields.get("output_params") or []),
+                dependencies=list(fields.get("dependencies") or []))
+    return info

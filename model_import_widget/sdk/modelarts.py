@@ -22,6 +22,7 @@ from ..errors import (
     ModelImportError,
     ModelNotFoundError,
     ObsLocationError,
+    PackageError,
     ServiceError,
 )
 from .auth import Authenticator
@@ -43,6 +44,10 @@ LOOKUP_SETTLE = 0.5
 def _unreadable(response, what: str) -> ServiceError:
     return ServiceError(response.status_code, "HTTP.UnreadableAnswer", what, response.headers.get("X-Request-Id"),
                         "check the endpoint and any proxy between here and the service")
+
+
+def _is_local(fields: dict[str, Any]) -> bool:
+    return str(fields.get("source_location_type") or "OBS_SOURCE").upper() == "LOCAL_SOURCE"
 
 
 def _now_ms() -> int:
@@ -90,19 +95,24 @@ class ModelArtsBackend(RegistryBackend):
         name, version = str(fields["model_name"]), str(fields["model_version"])
         existing = self._find(name, version)
         if existing is not None:
-            raise DuplicateModelError(name, version, existing)
+            raise self.duplicate_error(name, version, existing)
         uploaded: Optional[tuple[str, list[str]]] = None
         source = None
+        package_config: dict[str, Any] = {}
         notes: list[str] = []
-        if str(fields.get("source_location_type") or "OBS_SOURCE").upper() == "LOCAL_SOURCE":
-            source, uploaded, note = self._upload(fields, obs_location, progress, cancel)
+        if _is_local(fields):
+            source, uploaded, note, package_config = self._upload(fields, obs_location, progress, cancel)
             notes.append(note)
-        elif progress is not None:  # nothing to move: the start and the end are the same moment
-            progress(Progress(0, 0, 0, 0))
+        else:
+            from .wire import package_folder
+
+            notes.append(package_folder(str(fields["source_location"]))[1])
+            if progress is not None:  # nothing to move: the start and the end are the same moment
+                progress(Progress(0, 0, 0, 0))
         try:
             if cancel is not None and cancel.is_set():
                 raise ImportCancelledError()
-            body = create_body(fields, self.endpoints, source)
+            body = create_body(fields, self.endpoints, source, package_config)
             model_id, how = self._create(body, name, version)
         except DuplicateModelError as exc:
             if uploaded is not None and not self._uses_upload(exc.model_id, body["source_location"]):
@@ -114,7 +124,8 @@ class ModelArtsBackend(RegistryBackend):
             raise
         notes.append(how)
         for text in notes:
-            self._note(model_id, text)
+            if text:
+                self._note(model_id, text)
         if uploaded is not None:
             with self._lock:
                 self._uploads[model_id] = uploaded
@@ -143,7 +154,7 @@ class ModelArtsBackend(RegistryBackend):
                     found = self._find(name, version)
                     if lost and found is not None:  # our own earlier, lost attempt made it
                         return found, "Created (the service's answer was lost on the way; found by name and version)"
-                    raise DuplicateModelError(name, version, found, exc.request_id) from None
+                    raise self.duplicate_error(name, version, found, exc.request_id) from None
                 raise
             try:
                 model_id = json_of(response, "the create answer").get("model_id")
@@ -168,9 +179,10 @@ class ModelArtsBackend(RegistryBackend):
                      if m.get("model_name") == name and m.get("model_version") == version), None)
 
     def _upload(self, fields: dict[str, Any], obs_location: Optional[str], progress: ProgressCallback | None,
-                cancel: threading.Event | None) -> tuple[str, tuple[str, list[str]], str]:
-        """Upload a LOCAL_SOURCE folder; returns (its obs:// URL, (bucket, keys written), an event text)."""
-        from ..registry.importer import check_layout, human_bytes, package_tree, resolve_source
+                cancel: threading.Event | None) -> tuple[str, tuple[str, list[str]], str, dict[str, Any]]:
+        """Upload a LOCAL_SOURCE folder; returns (its obs:// URL, (bucket, keys written), an event text, its
+        config.json content)."""
+        from ..registry.importer import human_bytes
         from .obs import ObsClient, parse_obs_location
         from .obs_upload import upload_folder
 
@@ -179,11 +191,7 @@ class ModelArtsBackend(RegistryBackend):
             raise ObsLocationError(f"a local folder is uploaded to OBS before ModelArts imports it: pass "
                                    f"obs_location='obs://<bucket>/<folder>/' or set {ENV_OBS_LOCATION}")
         bucket, prefix = parse_obs_location(target)
-        location = str(fields["source_location"])
-        tree, taken_as = package_tree(resolve_source(location, "LOCAL_SOURCE", Path.cwd()), location)
-        problem = check_layout(tree, str(fields.get("model_type") or ""))
-        if problem is not None:
-            raise ServiceError(400, "ModelArts.3017", problem, None, "fix the package, then import again")
+        tree, taken_as, lint = self._local_tree(fields)
         name, version = str(fields["model_name"]), str(fields["model_version"])
         tag = hashlib.sha256(f"{tree.root}\0{name}\0{version}".encode()).hexdigest()[:8]
         folder = f"{prefix}{name}-{version}-{tag}/"
@@ -196,8 +204,27 @@ class ModelArtsBackend(RegistryBackend):
         caveat = f" ({result.checkpoint_problem}: an interrupted upload would have started over)" \
             if result.checkpoint_problem else ""
         note = (f"Uploaded {result.files} files ({human_bytes(result.bytes)}) from {tree.root} to "
-                f"obs://{bucket}/{folder}{resumed}{caveat}" + (f"; {taken_as}" if taken_as else ""))
-        return f"obs://{bucket}/{folder}", (bucket, list(result.keys)), note
+                f"obs://{bucket}/{folder}{resumed}{caveat}" + "".join(
+                    f"; {text}" for text in [taken_as] + [w["message"] for w in lint.warnings] if text))
+        return f"obs://{bucket}/{folder}", (bucket, list(result.keys)), note, lint.config
+
+    def check_package(self, fields: dict[str, Any]) -> list[dict[str, Any]]:
+        """A LOCAL_SOURCE folder is linted here; an OBS folder is the service's to check (it reads it in place)."""
+        return self._local_tree(fields)[2].warnings if _is_local(fields) else []
+
+    @staticmethod
+    def _local_tree(fields: dict[str, Any]):
+        """A LOCAL_SOURCE package's files, walked and linted: (tree, how it was taken, Lint); PackageError names
+        every problem."""
+        from ..registry.importer import package_tree, resolve_source
+        from ..registry.lint import lint_package
+
+        location = str(fields["source_location"])
+        tree, taken_as = package_tree(resolve_source(location, "LOCAL_SOURCE", Path.cwd()), location)
+        lint = lint_package(tree, str(fields.get("model_type") or ""), fields.get("initial_config"))
+        if lint.problems:
+            raise PackageError(lint.problems, location)
+        return tree, taken_as, lint
 
     def _uses_upload(self, model_id: Optional[str], source_location: str) -> bool:
         """Whether the model `model_id` was created from `source_location` (True when that cannot be told)."""

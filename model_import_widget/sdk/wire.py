@@ -7,6 +7,7 @@ Pure functions: no I/O. The SDK's names (`source_location_type`, `obs://` and `/
 
 from __future__ import annotations
 
+import json
 from typing import Any, Optional
 
 from .. import spec
@@ -26,6 +27,17 @@ def obs_url(location: str, endpoints: Endpoints) -> str:
     path = text[len("obs://"):] if text.startswith("obs://") else text.lstrip("/")
     bucket, _, rest = path.partition("/")
     return f"{endpoints.obs_scheme}://{bucket}.{endpoints.obs_host}/{rest}"
+
+
+def package_folder(location: str) -> tuple[str, str]:
+    """An OBS source given as the package's model/ folder itself (as the vendor's samples write it) -> the folder that
+    contains it, which is what the service takes; returns (location, a sentence saying so or "")."""
+    text = location.strip()
+    trimmed = text.rstrip("/")
+    if trimmed.rsplit("/", 1)[-1] != "model" or trimmed.count("/") < (4 if "://" in trimmed else 3):  # not a bucket root
+        return text, ""
+    parent = trimmed[: -len("model")]
+    return parent, f"{text} is the model/ folder itself: the service was given the folder that contains it, {parent}"
 
 
 def _param(row: dict[str, Any], api: Optional[dict[str, Any]]) -> dict[str, Any]:
@@ -66,11 +78,13 @@ def _without_nulls(value: Any) -> Any:
     return value
 
 
-def create_body(fields: dict[str, Any], endpoints: Endpoints, source_location: Optional[str] = None) -> dict[str, Any]:
+def create_body(fields: dict[str, Any], endpoints: Endpoints, source_location: Optional[str] = None,
+                package_config: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """The create request for validated `fields` (`ModelSpec.to_fields()`); `source_location` replaces the given
-    one (an uploaded LOCAL_SOURCE folder's OBS URL)."""
+    one (an uploaded LOCAL_SOURCE folder's OBS URL). An `initial_config` goes as the wire's JSON text, merged over
+    `package_config` (the package's config.json, when it was read here) because the service takes it instead."""
     body: dict[str, Any] = {key: str(fields[key]) for key in _TEXT_FIELDS if fields.get(key) not in (None, "")}
-    body["source_location"] = obs_url(source_location or str(fields["source_location"]), endpoints)
+    body["source_location"] = obs_url(source_location or package_folder(str(fields["source_location"]))[0], endpoints)
     if fields.get("execution_code"):
         code = str(fields["execution_code"])
         body["execution_code"] = obs_url(code, endpoints) if code.startswith(("obs://", "/", "http")) else code
@@ -87,6 +101,8 @@ def create_body(fields: dict[str, Any], endpoints: Endpoints, source_location: O
                                 for dep in fields["dependencies"]]
     if apis:
         body["apis"] = [_api(api) for api in apis]
+    if fields.get("initial_config"):
+        body["initial_config"] = json.dumps({**(package_config or {}), **fields["initial_config"]}, ensure_ascii=False)
     return _without_nulls(body)
 
 

@@ -10,7 +10,7 @@ import pprint
 from typing import Any
 
 
-def sdk_code(fields: dict[str, Any], session: Any, publish: bool, order: list[str],
+def sdk_code(fields: dict[str, Any], session: Any, wait: bool, order: list[str],
              obs_location: str | None = None) -> str:
     """Python that makes the same import: `fields` as the SDK takes them, in the form's `order`. A local folder
     going to ModelArts gets the `obs_location=` it is uploaded to."""
@@ -35,7 +35,7 @@ def sdk_code(fields: dict[str, Any], session: Any, publish: bool, order: list[st
     if session.backend != "embedded" and str(fields.get("source_location_type", "")).upper() == "LOCAL_SOURCE":
         lines.append(f"    obs_location={obs_location!r},  # the local folder is uploaded here first" if obs_location
                      else "    obs_location=\"obs://<bucket>/<folder>/\",  # where the local folder is uploaded first")
-    lines += [f"    publish={publish!r},", ")"]
+    lines += [f"    wait={wait!r},", ")"]
     return "\n".join(lines) + "\n"
 
 

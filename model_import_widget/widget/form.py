@@ -27,12 +27,14 @@ from ..errors import (
     ImportFailedError,
     ModelImportError,
     ModelNotFoundError,
+    PackageError,
     ServiceError,
     SpecValidationError,
 )
 from . import i18n
 from ..backend import FINAL_STATUSES, obs_location_or_default
 from .code import sdk_code
+from ..spec import next_free_version
 from .fields import FieldWidget, StockField, StockTable, TableWidget
 
 # The form's fields in the seed's order: key (the SDK's parameter name), section, kind.
@@ -43,7 +45,7 @@ LAYOUT: list[tuple[str, list[tuple[str, str]]]] = [
                 ("source_job_id", "text"), ("source_job_version", "text"), ("source_type", "select")]),
     ("Interface", [("input_params", "table"), ("output_params", "table")]),
     ("Dependencies", [("installer", "select"), ("dependencies", "table")]),
-    ("Advanced", [("apis", "textarea"), ("runtime", "combo"), ("publish", "checkbox")]),
+    ("Advanced", [("apis", "textarea"), ("runtime", "combo"), ("wait", "checkbox")]),
 ]
 ALGORITHMS = ["image_classification", "object_detection", "predict_analysis", "text_classification",
               "semantic_segmentation", "speech_recognition", "sound_classification"]
@@ -86,22 +88,6 @@ def _words(model: type, name: str) -> tuple[str, str]:
     text = (info.description if info else "") or name.replace("_", " ")
     label, _, tooltip = text.partition("\n")
     return label.strip(), " ".join(tooltip.split())
-
-
-def next_free_version(version: str, taken: set[str]) -> str:
-    """The next x.y.z after `version` that is not taken (patch first, carrying at 99)."""
-    parts = [int(p) for p in version.split(".")]
-    while True:
-        for index in (2, 1, 0):
-            if parts[index] < 99:
-                parts[index] += 1
-                parts[index + 1:] = [0] * (2 - index)
-                break
-        else:
-            raise ValueError("no free version left after 99.99.99")
-        candidate = ".".join(map(str, parts))
-        if candidate not in taken:
-            return candidate
 
 
 class _Fields(dict):
@@ -182,7 +168,7 @@ class ModelImportForm(HasTraits):
                 self.fields[key] = self._make_field(key, kind, key in required)
         self.fields["source_location_type"].value = "OBS_SOURCE"
         self.fields["installer"].value = "pip"
-        self.fields["publish"].value = "true"
+        self.fields["wait"].value = "true"
         for widget in self.fields.values():
             widget.observe(self._on_field_change, "value")
         self._badge = HTML(layout=Layout(flex="1 1 auto", min_width="0"))
@@ -269,8 +255,9 @@ class ModelImportForm(HasTraits):
         t = lambda english, **kw: i18n.text(english, lang, **kw)  # noqa: E731
         with self.hold_trait_notifications():
             for key, widget in self.fields.items():
-                if key == "publish":
-                    english = ("Publish", "Wait until the model is published after importing.")
+                if key == "wait":
+                    english = ("Wait until published", "In the code: wait=True returns once the model is published; "
+                                                        "unticked, once it is registered (then model.wait()).")
                 elif key == "dependencies":
                     english = _words(spec.Dependency, "packages")  # the section is already called Dependencies
                 else:
@@ -339,8 +326,8 @@ class ModelImportForm(HasTraits):
                     self.fields[key].value = [self._row(p, PARAM_COLUMNS) for p in (value or [])]
                 elif key == "apis":
                     self.fields["apis"].value = value if isinstance(value, str) else (json.dumps(value, indent=2, ensure_ascii=False) if value else "")
-                elif key == "publish":
-                    self.fields["publish"].value = "true" if value in (True, "true", None) else "false"
+                elif key in ("wait", "publish"):  # publish=: what drafts and code written before wait= passed
+                    self.fields["wait"].value = "true" if value in (True, "true", None) else "false"
                 elif key in self.fields:
                     self.fields[key].value = "" if value is None else str(getattr(value, "value", value))
                 else:
@@ -368,7 +355,7 @@ class ModelImportForm(HasTraits):
         """The SDK fields from the widgets: blanks left out, tables as lists of dicts."""
         data: dict[str, Any] = {}
         for key, widget in self.fields.items():
-            if key in ("installer", "publish"):
+            if key in ("installer", "wait"):
                 continue
             if key in ("input_params", "output_params"):
                 rows = [{k: v for k, v in row.items() if str(v).strip()} for row in widget.value]
@@ -386,13 +373,14 @@ class ModelImportForm(HasTraits):
     def _value_from_code(self, change) -> None:
         """`form.value = {...}` fills the fields, as typing would."""
         if not getattr(self, "_setting_value", False) and self.fields:
-            cleared = {key: None for key in self.fields if key not in ("installer", "publish")}
+            cleared = {key: None for key in self.fields if key not in ("installer", "wait")}
             cleared.update(input_params=[], output_params=[], dependencies=[])
             self.set_values({**cleared, **change["new"]})
 
     @property
-    def publish(self) -> bool:
-        return self.fields["publish"].value != "false"
+    def wait(self) -> bool:
+        """Whether the generated code waits until the model is published (`wait=`)."""
+        return self.fields["wait"].value != "false"
 
     # ---- live checks -------------------------------------------------------------------------------
 
@@ -728,8 +716,11 @@ class ModelImportForm(HasTraits):
 
         def work() -> None:
             try:
-                model = Model(self._session, publish=False, progress=progress, cancel=self._cancel, _quiet=True,
-                              obs_location=self.obs_location, **data)
+                checked = spec.check(data)
+                if checked.errors:
+                    raise SpecValidationError(checked.errors)
+                model = Model.from_spec(self._session, checked.spec, wait=False, progress=progress,  # warnings: shown
+                                        cancel=self._cancel, obs_location=self.obs_location)
                 pace = getattr(self._session.client, "poll_interval", 0.1)
                 self.model_id = model.model_id
                 while True:
@@ -812,6 +803,12 @@ class ModelImportForm(HasTraits):
     def _show_backend_error(self, exc: Exception) -> None:
         """A backend error lands at the field it concerns, else in the summary."""
         field = ""
+        if isinstance(exc, PackageError):  # every problem of the package at once, at the folder's field
+            self.fields["source_location"].error = "; ".join(p["message"] for p in exc.problems)
+            self.errors = [*self.errors, *({"field": "source_location", "type": "package", "message": p["message"]}
+                                           for p in exc.problems)]
+            self._summary.value = self._summary_html(self.errors)
+            return
         if isinstance(exc, DuplicateModelError):
             field = "model_version"
         elif isinstance(exc, ServiceError) and exc.error_code in ("ModelArts.3551", "ModelArts.3044", "ModelArts.3017"):
@@ -834,7 +831,7 @@ class ModelImportForm(HasTraits):
         fields = report.spec.to_fields() if report.spec else self._spec_fields()
         if report.spec and fields.get("source_location_type") == "OBS_SOURCE":
             fields.pop("source_location_type")  # the default
-        return sdk_code(fields, self._session, self.publish, order, obs_location_or_default(self.obs_location))
+        return sdk_code(fields, self._session, self.wait, order, obs_location_or_default(self.obs_location))
 
     def _write_config_clicked(self) -> None:
         try:
@@ -892,7 +889,7 @@ class ModelImportForm(HasTraits):
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(json.dumps({"value": self.value, "installer": self.fields["installer"].value,
-                                       "publish": self.fields["publish"].value}))
+                                       "wait": self.fields["wait"].value}))
             os.replace(tmp, path)
         except OSError:
             pass  # a draft is a convenience; the form works without it
@@ -919,8 +916,9 @@ class ModelImportForm(HasTraits):
         except (OSError, ValueError):
             draft = {"value": {}}
         values = dict(draft.get("value") or {})
-        if "publish" in draft:
-            values["publish"] = draft["publish"] != "false"
+        for key in ("publish", "wait"):  # drafts saved before wait= have "publish"
+            if key in draft:
+                values["wait"] = draft[key] != "false"
         return cls(session, **kwargs, **values)
 
     def _ipython_display_(self) -> None:

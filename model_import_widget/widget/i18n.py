@@ -32,7 +32,7 @@ FIELDS_ZH: dict[str, tuple[str, str]] = {
     "packages": ("依赖包", "要安装的包，至少一个。"),
     "installer": ("安装方式", "仅支持 pip。"),
     "apis": ("APIs", "config.json 格式的推理接口（JSON）。"),
-    "publish": ("发布", "导入后等待模型发布完成。"),
+    "wait": ("等待发布完成", "代码中 wait=True 表示等到模型发布完成才返回；不勾选则注册后即返回（之后调用 model.wait()）。"),
     "url": ("路径", "以 / 开头的推理路径。"),
     "param_name": ("参数名", "最多 64 个字符。"),
     "param_type": ("类型", "string、object、array、number、integer 或 file。"),

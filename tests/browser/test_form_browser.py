@@ -171,7 +171,7 @@ def test_sections_and_prefilled_fields_render(nb: OpenNotebook):
     expect(control_of(page, "source_location")).to_have_value("./digits")
     expect(control_of(page, "runtime")).to_have_value("python3.6")
     expect(control_of(page, "installer")).to_have_value("pip")
-    expect(control_of(page, "publish")).to_be_checked()
+    expect(control_of(page, "wait")).to_be_checked()
     assert json.loads(control_of(page, "apis").input_value())[0]["request"]["data"]["properties"]["threshold"] \
         == {"type": "number", "minimum": 0, "maximum": 1}
 

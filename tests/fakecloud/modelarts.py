@@ -219,6 +219,10 @@ class ModelArtsStandIn(StandIn):
         reason = model["failure_reason"]
         config_text = model["config"] if "initial_config" in model["request"] else None
         obs = self._obs_location(model["source_location"])
+        if reason is None and model["model_type"] == "Custom":
+            if not re.fullmatch(r"[a-zA-Z0-9.:_-]+/[a-z0-9._-]+/[a-zA-Z0-9._-]+:[a-zA-Z0-9._-]+", model["runtime"]):
+                reason = "A Custom model's runtime must be the address of its image in SWR."
+            obs = None  # its image serves it: the OBS folder only carries files for it
         if reason is None and isinstance(obs, tuple):
             bucket, prefix = obs
             keys = self._obs_keys(bucket, prefix)

@@ -125,7 +125,8 @@ def _no_nulls(value: Any, path: str) -> None:
 
 
 MODEL_TYPES = ("TensorFlow", "MXNet", "Caffe", "Spark_MLlib", "Scikit_Learn", "XGBoost", "Image", "PyTorch",
-               "Template", "MindSpore")
+               "Template", "MindSpore", "Custom")
+# Custom: the service's list filter names it and production code creates custom-image models with it (spec §1.1, §6)
 VERSION_PATTERN = r"^(\d\.|[1-9]\d\.){2}(\d|([1-9]\d))$"
 SOURCE_LOCATION_PATTERN = (r"http[s]?://[^/]+/.+|^[a-zA-Z0-9.:_-]+/[a-z0-9._-]+/[a-zA-Z0-9._-]+:"
                            r"[a-zA-Z0-9._-]+")
