@@ -274,7 +274,7 @@ def _check_special_files(report: PackageReport, walk: _Walk, config_type: str | 
     if len(services) > 1:
         report.problem(None, f"{len(services)} customize_service.py files ({', '.join(services[:5])}): ModelArts "
                              f"needs exactly one, directly in model/")
-    if config_type == "Image" or not report.model_dir:
+    if config_type in ("Image", "Custom") or not report.model_dir:  # their image serves: no customize_service.py
         return
     if "model/customize_service.py" not in services:
         kind = f"a {config_type} model" if config_type else "a model that is not an Image"

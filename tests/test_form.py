@@ -602,3 +602,21 @@ def test_model_list_asks_before_deleting(session, tmp_path):
     assert browser.total_count == 1 and delete.description == "Sure?"
     delete.click()
     assert browser.total_count == 0
+
+
+def test_submit_publish_false_makes_a_local_model_then_publish_model_imports_it(session, tmp_path):
+    form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
+    model = form.submit(publish=False)
+    assert form.status == "local" and "registered nowhere" in form._status_html.value
+    assert model.get_model_id() is None and session.client.list_models()["total_count"] == 0
+    assert model.publish_model()["model_status"] == "published"
+    assert [m["model_id"] for m in session.client.list_models()["models"]] == [model.get_model_id()]
+
+
+def test_the_code_waits_as_the_wait_box_says(session, tmp_path):
+    form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
+    assert "    wait=True,\n" in form.to_code() and "publish=" not in form.to_code()
+    form.fields["wait"].value = "false"
+    assert "    wait=False,\n" in form.to_code()
+    restored_from_old_draft = ModelImportForm(session, publish=False)  # what drafts saved before wait= hold
+    assert restored_from_old_draft.wait is False

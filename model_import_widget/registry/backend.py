@@ -400,6 +400,15 @@ class EmbeddedRegistry(RegistryBackend):
             "config": json.dumps(details.get("config", {})),
             "install_type": list(INSTALL_TYPE),
             "specification": {},
+            "source_copy": "",
+            "schema_doc": "",
+            "image_address": "",  # no image is built on this machine
+            "model_docs": [],
+            "model_labels": [],
+            "labels_map": {"labels": []},
+            "tunable": False,
+            "market_flag": False,
+            "publishable_flag": False,  # nothing here can be published to a market
         }
         for optional in ("model_metrics", "health"):
             if optional in details:

@@ -54,7 +54,7 @@ PACKAGE_COLUMNS = ("package_name", "package_version", "restraint")
 DRAFT_DELAY = 0.5  # seconds between draft writes while typing
 _DRAFT_LOCK = threading.Lock()
 _PENDING_DRAFTS: "weakref.WeakSet[ModelImportForm]" = weakref.WeakSet()
-STATUSES = ("draft", "copying", "publishing", "published", "failed", "cancelled")
+STATUSES = ("draft", "local", "copying", "publishing", "published", "failed", "cancelled")
 
 
 def _frontend(choice: str) -> str:
@@ -117,7 +117,8 @@ class ModelImportForm(HasTraits):
     value = Dict(help="The model's fields as the SDK takes them (blank fields left out).")
     errors = List(Dict(), help="Every problem: {'field': 'input_params[2].max', 'type': …, 'message': …}.")
     warnings = List(Dict(), help="Notes that do not block importing.")
-    status = Enum(STATUSES, default_value="draft", help="draft, copying, publishing, published, failed or cancelled.")
+    status = Enum(STATUSES, default_value="draft", help="draft, local (checked, registered nowhere: submit(publish=False)), copying, publishing, "
+                                                             "published, failed or cancelled.")
     model_id = Unicode("", help="The imported model's id, once registered.")
     language = Unicode("en", help="en or zh.")
     busy = Bool(False, help="An import is running.")
@@ -605,13 +606,17 @@ class ModelImportForm(HasTraits):
         else:
             self._submit_callbacks.append(callback)
 
-    def submit(self, wait: bool = True, confirm: bool = False):
-        """Import the model as the button does. With wait=True, block and return the Model (or raise)."""
+    def submit(self, wait: bool = True, confirm: bool = False, publish: bool = True):
+        """Import the model as the button does. With wait=True, block and return the Model (or raise).
+        With publish=False, check the fields and the package and return a local Model, registered nowhere (status
+        `local`); its `publish_model()` imports it later."""
         self._recheck()
         if self.errors:
             raise SpecValidationError(self.errors)
         if self.busy:
             raise RuntimeError("an import from this form is already running; wait for it or cancel it")
+        if not publish:
+            return self._make_local()
         if (self._session.backend != "embedded" and self.fields["source_location_type"].value == "LOCAL_SOURCE"
                 and not obs_location_or_default(self.obs_location)):
             problem = {"field": "source_location", "type": "obs_location",
@@ -633,6 +638,19 @@ class ModelImportForm(HasTraits):
         if self._last_error is not None:
             raise self._last_error
         return self._model
+
+    def _make_local(self):
+        from ..sdk.model import Model
+
+        checked = spec.check(self._spec_fields())
+        try:
+            model = Model.from_spec(self._session, checked.spec, publish=False, obs_location=self.obs_location)
+        except ModelImportError as exc:
+            self._show_backend_error(exc)
+            raise
+        self._model = model
+        self._set_status("local")
+        return model
 
     def _submit_clicked(self, confirm: bool = False) -> None:
         try:
@@ -779,7 +797,8 @@ class ModelImportForm(HasTraits):
 
     def _set_status(self, status: str) -> None:
         self.status = status
-        text = {"copying": "Copying files…", "publishing": "Publishing…", "published": "Published",
+        text = {"local": "Checked: a local model, registered nowhere yet (model.publish_model() imports it)",
+                "copying": "Copying files…", "publishing": "Publishing…", "published": "Published",
                 "failed": "Import failed", "cancelled": "Cancelled: nothing was registered", "draft": ""}[status]
         self._status_html.value = f"<div class='mi-status mi-status-{status}' role='status'>{html.escape(text)}</div>" if text else ""
 

@@ -1,0 +1,42 @@
+"""The README's SDK examples run as written (on the embedded registry, in a folder holding ./digits)."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def python_blocks() -> list[str]:
+    blocks = re.findall(r"^( *)```python\n(.*?)^\1```", README.read_text(encoding="utf-8"), flags=re.S | re.M)
+    return [textwrap.dedent(body) for _, body in blocks]
+
+
+@pytest.fixture
+def digits(tmp_path, monkeypatch):
+    """./digits as the examples name it: a PyTorch package (the first example calls it MXNet; either imports)."""
+    model = tmp_path / "digits" / "model"
+    model.mkdir(parents=True)
+    (model / "config.json").write_text(json.dumps({"model_type": "PyTorch", "model_algorithm": "image_classification"}))
+    (model / "customize_service.py").write_text("class Service:\n    pass\n")
+    (model / "weights.pth").write_bytes(b"w" * 4096)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MODEL_IMPORT_WIDGET_BACKEND", "embedded")
+    monkeypatch.setenv("MODEL_IMPORT_WIDGET_HOME", str(tmp_path / "registry"))
+    return tmp_path
+
+
+def test_the_sdk_example_and_the_local_model_example_run_as_written(digits):
+    blocks = [b for b in python_blocks() if "Model(" in b and "access_key" not in b and "ModelImportForm" not in b]
+    assert len(blocks) == 2, "the README's SDK example and its local-model example"
+    namespace: dict = {}
+    exec(compile(blocks[0], "README: SDK example", "exec"), namespace)
+    assert namespace["Model"].get_model_list(namespace["session"])["total_count"] == 0  # it deleted its model
+    exec(compile(blocks[1], "README: local model", "exec"), namespace)
+    model = namespace["model"]
+    assert model.get_model_info()["model_status"] == "published" and model.get_model_id()
