@@ -6,57 +6,17 @@ The same SDK calls, the same assertions: what a user's code sees must not depend
 from __future__ import annotations
 
 import json
-import os
 import threading
 from pathlib import Path
 
 import pytest
 
-from fakecloud import FakeCloud
-from model_import_widget import Model, Session
+from model_import_widget import Model
 from model_import_widget.errors import (BackendUnavailableError, DuplicateModelError, ImportCancelledError, ModelImportError,
                                         ModelNotFoundError, PackageError, ServiceError, SpecValidationError)
 
 
-@pytest.fixture(scope="module")
-def cloud():
-    with FakeCloud(publish_delay=0.02) as running:
-        yield running
-
-
-@pytest.fixture(params=["embedded", "modelarts"])
-def session(request, cloud, tmp_path, monkeypatch):
-    for name in list(os.environ):
-        if name.startswith(("HUAWEICLOUD_", "MODEL_IMPORT_WIDGET_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("MODEL_IMPORT_WIDGET_HTTP_BACKOFF", "0.002")
-    monkeypatch.setenv("MODEL_IMPORT_WIDGET_POLL_INTERVAL", "0.01")
-    if request.param == "embedded":
-        made = Session(backend="embedded", home=tmp_path / "registry")
-    else:
-        for name, value in cloud.env().items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("MODEL_IMPORT_WIDGET_OBS_LOCATION", f"obs://{cloud.bucket}/suite/")
-        made = Session(access_key=cloud.access_key, secret_key=cloud.secret_key, region_name=cloud.region,
-                       home=tmp_path / "registry")
-    with made:
-        yield made
-
-
-_names = iter(range(10_000))
-
-
-def new_name(stem: str) -> str:
-    return f"{stem}-{next(_names)}-{os.getpid()}"
-
-
-def package(root: Path, *, weights: int = 4096) -> str:
-    model = root / "model"
-    model.mkdir(parents=True)
-    (model / "config.json").write_text(json.dumps({"model_type": "PyTorch", "model_algorithm": "image_classification"}))
-    (model / "customize_service.py").write_text("class Service:\n    pass\n")
-    (model / "weights.pth").write_bytes(os.urandom(weights))
-    return str(root)
+from both_backends import cloud, new_name, package, session  # noqa: F401  (fixtures)
 
 
 def create(session, source, name, version="1.0.0", **extra):

@@ -837,3 +837,29 @@ def test_a_file_swapped_after_the_walk_is_refused_without_hanging(tmp_path, swap
     assert isinstance(result, importer.CopyFailed)
     assert ("no longer a regular file" if swap == "fifo" else "replaced by a symbolic link") in str(result)
     assert list(temp.iterdir()) == []
+
+
+def test_the_check_before_registering_never_blocks_on_a_fifo_swapped_in_for_config_json(tmp_path):
+    from model_import_widget.registry.importer import walk
+    from model_import_widget.registry.lint import lint_package
+
+    source = make_package(tmp_path / "p")
+    tree = walk(source, str(source))
+    config = source / "model" / "config.json"
+    config.unlink()
+    os.mkfifo(config)  # after the walk, before the check: nobody ever writes to it
+    done = []
+    thread = threading.Thread(target=lambda: done.append(lint_package(tree, "PyTorch")), daemon=True)
+    thread.start()
+    thread.join(5)
+    assert done, "the check hung on a FIFO"
+    assert [p["path"] for p in done[0].problems] == ["model/config.json"]
+    assert "no longer a regular file" in done[0].problems[0]["message"]
+
+
+def test_a_huge_config_json_is_refused_before_registering(registry, tmp_path):
+    source = make_package(tmp_path / "p")
+    with open(source / "model" / "config.json", "ab") as stream:
+        stream.truncate(17 * 1024 * 1024)
+    problems = refused(registry, source)
+    assert len(problems) == 1 and "larger than 16 MB" in problems[0]

@@ -18,56 +18,21 @@ Deploying (deploy_predictor, deploy_transformer, Predictor) is out of scope: tho
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-from fakecloud import FakeCloud
-from model_import_widget import Model, Session
+from model_import_widget import Model
 from model_import_widget.errors import ModelNotFoundError
 
 
-@pytest.fixture(scope="module")
-def cloud():
-    with FakeCloud(publish_delay=0.02) as running:
-        yield running
-
-
-@pytest.fixture(params=["embedded", "modelarts"])
-def session(request, cloud, tmp_path, monkeypatch):
-    for name in list(os.environ):
-        if name.startswith(("HUAWEICLOUD_", "MODEL_IMPORT_WIDGET_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("MODEL_IMPORT_WIDGET_HTTP_BACKOFF", "0.002")
-    monkeypatch.setenv("MODEL_IMPORT_WIDGET_POLL_INTERVAL", "0.01")
-    if request.param == "embedded":
-        made = Session(backend="embedded", home=tmp_path / "registry")
-    else:
-        for name, value in cloud.env().items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("MODEL_IMPORT_WIDGET_OBS_LOCATION", f"obs://{cloud.bucket}/suite/")
-        made = Session(access_key=cloud.access_key, secret_key=cloud.secret_key, region_name=cloud.region,
-                       home=tmp_path / "registry")
-    with made:
-        yield made
-
-
-_names = iter(range(10_000))
+from both_backends import cloud, package, session, unique_number  # noqa: F401  (fixtures)
+from both_backends import new_name as _new_name
 
 
 def new_name(stem: str) -> str:
-    """A model name no other test uses (the cloud lives for the whole module), spelled like the page's name."""
-    return f"{stem}_{next(_names)}_{os.getpid()}"
-
-
-def package(root: Path, *, model_type: str = "PyTorch", weights: int = 4096) -> str:
-    model = root / "model"
-    model.mkdir(parents=True)
-    (model / "config.json").write_text(json.dumps({"model_type": model_type, "model_algorithm": "image_classification"}))
-    (model / "customize_service.py").write_text("class Service:\n    pass\n")
-    (model / "weights.pth").write_bytes(os.urandom(weights))
-    return str(root)
+    """A model name no other test uses, spelled like the page's name (underscores)."""
+    return _new_name(stem, "_")
 
 
 def obs_package(session, cloud, tmp_path: Path, stem: str, *, model_type: str = "PyTorch") -> str:
@@ -573,7 +538,7 @@ def test_0223_model_debugging_a_local_model_then_publish_model(where, session, c
 
     # Step 4: publish the local model; with obs_location the files are uploaded there, else to a default folder.
     if where == "obs_location":
-        obs_location = f"obs://{cloud.bucket}/debug-{next(_names)}/"
+        obs_location = f"obs://{cloud.bucket}/debug-{unique_number()}/"
         model.publish_model(obs_location=obs_location)
     else:
         model.publish_model()

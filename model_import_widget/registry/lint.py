@@ -8,11 +8,12 @@ reads the copied config.json again with `read_config`: that copy, not the folder
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..errors import ConfigFileError
-from .importer import SourceTree
+from .importer import SourceFile, SourceTree, open_walked
 
 CONFIG = "model/config.json"
 SERVICE = "model/customize_service.py"
@@ -72,13 +73,26 @@ def _problems(tree: SourceTree, model_type: str, initial_config: dict[str, Any])
             f"model/customize_service.py is missing: a {model_type or 'non-Image'} model needs its inference code "
             "in model/customize_service.py (only Image models can do without)")})
     if CONFIG in names:
-        config = next(f for f in tree.files if f.rel == CONFIG)
-        loaded, problem = read_config(Path(config.path))
+        loaded, problem = _read_walked(next(f for f in tree.files if f.rel == CONFIG))
         if problem is not None and model_type != "Custom":
             problems.append({"path": CONFIG, "message": problem})
         elif (image_problem := swr_problem({**config_content(loaded), **initial_config}, model_type)) is not None:
             problems.append({"path": CONFIG, "message": image_problem})
     return problems, loaded
+
+
+def _read_walked(file: SourceFile) -> tuple[Any, str | None]:
+    """config.json as the walk saw it: never through a link or FIFO swapped in since (open_walked), never unbounded."""
+    from .. import config_file
+
+    try:
+        with os.fdopen(open_walked(file, same_stat=False), "rb") as stream:
+            data = stream.read(config_file.MAX_CONFIG_BYTES + 1)
+        return config_file.loads(data, path=CONFIG), None
+    except ConfigFileError as exc:
+        return None, f"{CONFIG}{_position(exc)}: {_reason(exc)}"
+    except OSError as exc:
+        return None, f"{CONFIG} cannot be read: {exc.strerror or exc}"
 
 
 def read_config(path: Path) -> tuple[Any, str | None]:
