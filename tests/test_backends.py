@@ -251,3 +251,36 @@ def test_custom_image_models(session, tmp_path):
         assert (info["model_type"], info["runtime"], info["model_status"]) == ("Custom", image, "published")
     with pytest.raises(SpecValidationError, match="SWR image address"):
         Model(session, **{**fields, "runtime": None})
+
+
+def test_publish_model_from_two_threads_registers_one_model(session, tmp_path):
+    name = new_name("twice")
+    model = create(session, package(tmp_path / "p"), name, publish=False)
+    results, errors = [], []
+
+    def publish():
+        try:
+            results.append(model.publish_model()["model_id"])
+        except Exception as exc:  # noqa: BLE001 - the test reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=publish) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == [] and len(set(results)) == 1 and len(results) == 2
+    assert [m["model_id"] for m in Model.get_model_list(session, model_name=name)["models"]] == results[:1]
+
+
+def test_a_version_picked_but_taken_meanwhile_is_picked_again(session, tmp_path, monkeypatch):
+    name = new_name("raced")
+    source = package(tmp_path / "p")
+    create(session, source, name, "0.0.1")  # as if another notebook imported it after this one looked
+    real = session.client.list_models
+    stale = iter([{"total_count": 0, "count": 0, "models": []}])
+    monkeypatch.setattr(session.client, "list_models", lambda **kw: next(stale, None) or real(**kw))
+    with pytest.warns(UserWarning, match="takes 0.0.2"):
+        model = Model(session, model_name=name, source_location_type="LOCAL_SOURCE", source_location=source,
+                      model_type="PyTorch")
+    assert model.get_model_info()["model_version"] == "0.0.2"

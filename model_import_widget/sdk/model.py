@@ -10,7 +10,8 @@ import warnings
 from typing import Any, Callable, Optional
 
 from .. import spec as _spec
-from ..errors import ImportCancelledError, ImportFailedError, ModelImportError, ModelNotFoundError, SpecValidationError
+from ..errors import (DuplicateModelError, ImportCancelledError, ImportFailedError, ModelImportError, ModelNotFoundError,
+                      SpecValidationError)
 from ..backend import Progress
 
 # Method 2's arguments that are model fields, in the seed's order
@@ -77,12 +78,7 @@ class Model:
         timeout: Optional[float] = None,
         obs_location: Optional[str] = None,
     ):
-        self.session = session
-        self.warnings: list[dict[str, Any]] = []
-        self.model_id: Optional[str] = None
-        self._info: Optional[dict[str, Any]] = None
-        self._fields: Optional[dict[str, Any]] = None
-        self._cancel = cancel
+        self._blank(session)
         given = {name: value for name, value in locals().items() if name in _FIELDS and value is not None}
         if model_id is not None:
             if given:
@@ -110,12 +106,18 @@ class Model:
         """Create from fields already checked by `spec.check` (its `.spec`), whose warnings the caller has shown
         (the form does, at each field); the package is still checked before anything is registered."""
         model = cls.__new__(cls)
-        model.session, model.warnings, model.model_id, model._info, model._fields = session, [], None, None, None
-        model._cancel = cancel
+        model._blank(session)
         report = _spec.Report(spec=checked)
         model._start(report, given_version=bool(checked.model_version), publish=publish, wait=wait,
                      progress=progress, cancel=cancel, timeout=timeout, obs_location=obs_location, stacklevel=0)
         return model
+
+    def _blank(self, session: Any, model_id: Optional[str] = None) -> None:
+        self.session, self.model_id, self.warnings = session, model_id, []
+        self._info: Optional[dict[str, Any]] = None
+        self._fields: Optional[dict[str, Any]] = None  # a local model's checked fields, until it is registered
+        self._cancel: Optional[threading.Event] = None
+        self._publishing = threading.Lock()
 
     def _start(self, report: "_spec.Report", *, given_version: bool, publish: bool, wait: bool, progress: Any,
                cancel: Any, timeout: Optional[float], obs_location: Optional[str], stacklevel: int) -> None:
@@ -134,25 +136,36 @@ class Model:
 
     def _register(self, *, progress: Any, cancel: Any, obs_location: Optional[str], wait: bool,
                   timeout: Optional[float], stacklevel: int) -> None:
-        fields = dict(self._fields or {})
-        if not fields.get("model_version"):
-            fields["model_version"] = self._free_version(fields["model_name"], stacklevel + 1 if stacklevel else 0)
-        self._cancel = cancel
-        self.model_id = self.session.client.create_model(fields, progress=progress, cancel=cancel,
-                                                         obs_location=obs_location)
-        self._fields, self._info = None, None
+        with self._publishing:  # one registration per model, even from two threads
+            if self._fields is not None:
+                self._create(dict(self._fields), progress, cancel, obs_location, stacklevel + 1 if stacklevel else 0)
         if wait:
             self.wait(timeout=timeout)
 
-    def _free_version(self, name: str, stacklevel: int) -> str:
-        listing = self.session.client.list_models(model_name=name, exact_match=True, limit=1000)["models"]
-        version = _spec.first_free_version({str(m["model_version"]) for m in listing if m.get("model_name") == name})
-        note = {"field": "model_version", "message": f"no model_version given: {name} takes {version}, the next free "
-                                                     f"version of that name"}
-        self.warnings.append(note)
-        if stacklevel:
-            warnings.warn(f"model_version: {note['message']}", UserWarning, stacklevel=stacklevel)
-        return version
+    def _create(self, fields: dict[str, Any], progress: Any, cancel: Any, obs_location: Optional[str],
+                stacklevel: int) -> None:
+        picked = not fields.get("model_version")
+        for attempt in range(3 if picked else 1):
+            if picked:
+                listing = self.session.client.list_models(model_name=fields["model_name"], exact_match=True,
+                                                          limit=1000)["models"]
+                fields["model_version"] = _spec.first_free_version(
+                    {str(m["model_version"]) for m in listing if m.get("model_name") == fields["model_name"]})
+            try:
+                self.model_id = self.session.client.create_model(fields, progress=progress, cancel=cancel,
+                                                                 obs_location=obs_location)
+                break
+            except DuplicateModelError:
+                if not picked or attempt == 2:
+                    raise  # (else the version picked was taken meanwhile by another import: pick again)
+        self._cancel = cancel
+        self._fields, self._info = None, None
+        if picked:
+            note = {"field": "model_version", "message": f"no model_version given: {fields['model_name']} takes "
+                                                         f"{fields['model_version']}, the next free version of that name"}
+            self.warnings.append(note)
+            if stacklevel:
+                warnings.warn(f"model_version: {note['message']}", UserWarning, stacklevel=stacklevel)
 
     # ---- local models ------------------------------------------------------------------------------
 
@@ -166,10 +179,9 @@ class Model:
                       timeout: Optional[float] = None) -> dict[str, Any]:
         """Import a local model (uploading its folder to `obs_location` first on ModelArts); returns its details once
         published (with `wait=False`, once registered). A model published already just returns its details."""
-        if self._fields is None:
-            return self.get_model_info()
-        self._register(progress=progress, cancel=cancel, obs_location=obs_location, wait=wait, timeout=timeout,
-                       stacklevel=3)
+        if self._fields is not None:
+            self._register(progress=progress, cancel=cancel, obs_location=obs_location, wait=wait, timeout=timeout,
+                           stacklevel=3)
         return self.get_model_info()
 
     # ---- reading -----------------------------------------------------------------------------------
@@ -205,7 +217,7 @@ class Model:
         try:
             info = self.session.client.wait_model(self.model_id, timeout=timeout)
         except ModelNotFoundError:
-            if getattr(self, "_cancel", None) is not None and self._cancel.is_set():
+            if self._cancel is not None and self._cancel.is_set():
                 raise ImportCancelledError(self.model_id) from None
             raise
         self._info = info
@@ -256,8 +268,7 @@ class Model:
     @classmethod
     def _from_listing(cls, session: Any, item: dict[str, Any]) -> "Model":
         model = cls.__new__(cls)
-        model.session, model.model_id, model.warnings, model._info = session, item["model_id"], [], None
-        model._fields, model._cancel = None, None
+        model._blank(session, item["model_id"])
         return model
 
     def __repr__(self) -> str:
