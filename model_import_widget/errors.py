@@ -162,4 +162,5 @@ class DuplicateModelError(ServiceError):
         known = ", ".join(part for part in (f"id {model_id}" if model_id else "", model_status or "") if part)
         advice = f"the next free version is {next_version}" if next_version else None
         super().__init__(409, "ModelArts.3002", f"Model ({model_name}, {model_version}) already exists"
-                                                f"{f' ({known})' if known else ''}.", request_id, advice)
+                                                f"{f' ({known})' if known else ''}{'' if advice else '.'}", request_id,
+                         advice)

@@ -277,7 +277,7 @@ def _check_special_files(report: PackageReport, walk: _Walk, config_type: str | 
     if config_type in ("Image", "Custom") or not report.model_dir:  # their image serves: no customize_service.py
         return
     if "model/customize_service.py" not in services:
-        kind = f"a {config_type} model" if config_type else "a model that is not an Image"
+        kind = f"a {config_type} model" if config_type else "every model type except Image and Custom"
         hint = f" (found {services[0]}: move it into model/)" if services else ""
         report.problem("model/customize_service.py", f"model/customize_service.py is missing: ModelArts needs it "
                                                      f"for {kind}{hint}")

@@ -27,7 +27,8 @@ __all__ = [
     "ModelType", "SourceLocationType", "ParamType", "Restraint",
     "Param", "Package", "Dependency", "Api", "ApiBody", "ModelSpec", "ServiceConfig", "TransformerConfig", "Schedule",
     "Params", "Packages", "Dependencies",
-    "Report", "check", "validate", "generate_model_name", "next_free_version", "first_free_version", "suggest_model_name", "known_runtimes",
+    "Report", "check", "validate", "generate_model_name", "next_free_version", "first_free_version",
+    "CONFIG_OVERRIDES", "effective_config", "suggest_model_name", "known_runtimes",
 ]
 
 # --------------------------------------------------------------------------------------------------
@@ -166,6 +167,8 @@ OBS_PATTERN = rf"^(obs:/)?/{OBS_BUCKET_PATTERN}(/{OBS_SEGMENT_PATTERN})+/?$"
 """An OBS folder: a bucket and at least one folder in it (the service takes no bucket root as a model's source)."""
 OBS_URL_PATTERN = r"^https?://(?P<bucket>[^./]+)\.obs\.[^/]+(?P<path>/.*)?$"
 """The service's own spelling of an OBS folder, https://bucket.obs.<region>.<domain>/dir/ (path with its leading /)."""
+INITIAL_CONFIG_MAX_BYTES = 1024 * 1024
+"""The largest initial_config (as JSON) sent: a config.json is a few KB, and the create request at most 12 MB."""
 SWR_IMAGE_PATTERN = r"^[a-zA-Z0-9.:_-]+/[a-z0-9._-]+/[a-zA-Z0-9._-]+:[a-zA-Z0-9._-]+$"
 """A container image in SWR, <registry host>/<organization>/<image>:<tag> (the service's own pattern, spec §1.1)."""
 URL_PATTERN = r"^/[^\s]*$"
@@ -725,6 +728,7 @@ def _cross_field_errors(data: dict[str, Any], warnings: list[dict[str, Any]]) ->
             if isinstance(url, str) and url.strip() not in ("/", ""):
                 errors.append(_error(("apis", index, "url"), "api_url_root",
                                      f"the API url must be / for {model_type} models (only Image models serve other paths) — got {_shown(url)}", url))
+    errors += _initial_config_errors(data.get("initial_config"))
     runtime = data.get("runtime")
     if model_type == "Custom":
         if not isinstance(runtime, str) or not runtime.strip():
@@ -743,6 +747,23 @@ def _cross_field_errors(data: dict[str, Any], warnings: list[dict[str, Any]]) ->
             warnings.append({"field": "runtime", "message": f"runtime {runtime.strip()!r} is not one this tool knows for {model_type} "
                                                             f"(known: {known}); the service checks it against the runtimes of your region"})
     return errors
+
+
+def _initial_config_errors(config: Any) -> list[InitErrorDetails]:
+    """initial_config travels as JSON text: only JSON values, and small enough for the service's request."""
+    if not isinstance(config, dict):
+        return []
+    try:
+        size = len(json.dumps(config, ensure_ascii=False, allow_nan=False).encode())
+    except (TypeError, ValueError) as exc:
+        return [_error(("initial_config",), "initial_config_not_json",
+                       f"initial config must hold only JSON values (text, numbers, true/false, None, lists and dicts "
+                       f"with text keys; no NaN or infinity): {exc}", None)]
+    if size > INITIAL_CONFIG_MAX_BYTES:
+        return [_error(("initial_config",), "initial_config_too_large",
+                       f"initial config is {size:,} bytes as JSON; at most {INITIAL_CONFIG_MAX_BYTES:,} (it travels in "
+                       "the create request, which the service takes up to 12 MB): keep large data in the package", None)]
+    return []
 
 
 def _param_errors(row: Any, loc: tuple) -> list[InitErrorDetails]:
@@ -862,6 +883,18 @@ def next_free_version(version: str, taken: set[str]) -> str:
         candidate = ".".join(map(str, parts))
         if candidate not in taken:
             return candidate
+
+
+CONFIG_OVERRIDES = ("model_algorithm", "model_type", "runtime", "apis", "dependencies")
+"""Model fields that, when given, replace what model/config.json and initial_config say in the effective config."""
+
+
+def effective_config(package: dict[str, Any], initial_config: Optional[dict[str, Any]],
+                     fields: dict[str, Any]) -> dict[str, Any]:
+    """The config a model gets: model/config.json, initial_config over it, then the CONFIG_OVERRIDES given."""
+    out = {**package, **(initial_config or {})}
+    out.update({key: fields[key] for key in CONFIG_OVERRIDES if fields.get(key)})
+    return out
 
 
 def first_free_version(taken: set[str]) -> str:

@@ -342,12 +342,16 @@ def test_a_package_broken_after_it_was_chosen_is_refused_at_its_field_and_nothin
     form = valid_form(session, folder, model_type="PyTorch")
     (folder / "model" / "customize_service.py").unlink()  # the folder changed after it was chosen
     (folder / "model" / "config.json").unlink()
-    with pytest.raises(PackageError):
+    with pytest.raises(SpecValidationError):  # the form reads the folder again before it imports
         form.submit()
     assert form.status == "draft" and form.model_id == ""
     message = form.fields["source_location"].error
     assert "model/config.json is missing" in message and "model/customize_service.py is missing" in message
     assert session.client.list_models()["total_count"] == 0
+    form._check_again_button.click()  # after fixing the files
+    (folder / "model" / "config.json").write_text(json.dumps({"model_type": "PyTorch"}))
+    (folder / "model" / "customize_service.py").write_text("class Service:\n    pass\n")
+    assert form.submit().get_model_info()["model_version"] == "1.0.0"  # the same name and version
 
 
 def test_failed_import_raises_after_the_form_shows_it(session, tmp_path):
@@ -620,3 +624,47 @@ def test_the_code_waits_as_the_wait_box_says(session, tmp_path):
     assert "    wait=False,\n" in form.to_code()
     restored_from_old_draft = ModelImportForm(session, publish=False)  # what drafts saved before wait= hold
     assert restored_from_old_draft.wait is False
+
+
+def test_a_new_folder_replaces_what_the_last_folder_filled_in_and_clears_what_it_lacks(session, tmp_path):
+    detection = make_package(tmp_path / "detection", DETECTION)
+    form = ModelImportForm.from_folder(detection, session)
+    assert form.fields["model_algorithm"].value == "object_detection" and form.fields["dependencies"].value
+    bare = tmp_path / "bare"
+    (bare / "model").mkdir(parents=True)
+    (bare / "model" / "config.json").write_text(json.dumps({"model_type": "TensorFlow"}))
+    form.fields["source_location"].value = str(bare)
+    assert form.fields["model_type"].value == "TensorFlow"  # the new folder's, replacing the last one's
+    assert form.fields["model_algorithm"].value == "" and form.fields["dependencies"].value == []  # not this model's
+    assert form.fields["apis"].value == ""
+
+
+def test_what_the_user_typed_is_kept_when_another_folder_is_chosen(session, tmp_path):
+    form = ModelImportForm.from_folder(make_package(tmp_path / "a", DETECTION), session)
+    form.fields["model_algorithm"].value = "my_own_words"
+    form.fields["source_location"].value = str(make_package(tmp_path / "b", {"model_type": "PyTorch"}))
+    assert form.fields["model_algorithm"].value == "my_own_words"
+
+
+def test_a_package_fixed_on_disk_is_checked_again_from_the_form(session, tmp_path):
+    folder = tmp_path / "bare"
+    (folder / "model").mkdir(parents=True)
+    (folder / "model" / "weights.pth").write_bytes(b"w" * 100)
+    form = valid_form(session, folder, model_type="PyTorch")
+    message = form.fields["source_location"].error
+    assert message.count("model/config.json") == 1 and "model/customize_service.py is missing" in message
+    assert form._submit_button.disabled and form._check_again_button.layout.display == ""
+    (folder / "model" / "config.json").write_text(json.dumps({"model_type": "PyTorch"}))
+    (folder / "model" / "customize_service.py").write_text("class Service:\n    pass\n")
+    form._check_again_button.click()
+    assert form.errors == [] and not form._submit_button.disabled
+    assert form._check_again_button.layout.display == "none"
+
+
+def test_the_backends_package_refusal_lands_at_the_folder_and_leaves_import_clickable(session, tmp_path):
+    form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
+    form._show_backend_error(PackageError([{"path": "model/config.json", "message": "model/config.json is missing"},
+                                           {"path": None, "message": "another problem"}], "pkg"))
+    assert form.fields["source_location"].error == "model/config.json is missing; another problem"
+    assert [e["field"] for e in form.errors] == ["source_location", "source_location"]
+    assert not form._submit_button.disabled

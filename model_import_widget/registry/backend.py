@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import BackendUnavailableError, ModelNotFoundError, PackageError, ServiceError
 from ..backend import FINAL_STATUSES, Progress, ProgressCallback, RegistryBackend
+from ..spec import CONFIG_OVERRIDES, effective_config
 from .importer import (
     STAT_CACHE_RACY_NS,
     Copied,
@@ -40,8 +41,6 @@ CASCADE_LIMIT = 20
 """Models one cascading delete removes at most, the requested one included (as the service)."""
 INSTALL_TYPE = ("real-time", "batch")
 _LOCAL = "local"
-_OVERRIDES = ("model_algorithm", "model_type", "runtime", "apis", "dependencies")
-"""Fields that, when given, replace what the package's config.json says in the effective config."""
 _MAX_WARNING_EVENTS = 20
 
 
@@ -174,7 +173,7 @@ class EmbeddedRegistry(RegistryBackend):
                 "credentials (see the README), or package the model with customize_service.py for its engine")
         location = str(fields["source_location"])
         tree, taken_as = package_tree(resolve_source(location, fields.get("source_location_type"), self.home), location)
-        lint = lint_package(tree, model_type, fields.get("initial_config"))
+        lint = lint_package(tree, model_type, fields.get("initial_config"), fields)
         if lint.problems:
             raise PackageError(lint.problems, location)
         return tree, taken_as, lint
@@ -182,7 +181,7 @@ class EmbeddedRegistry(RegistryBackend):
     def _new_row(self, model_id: str, fields: dict[str, Any], tree: SourceTree) -> dict[str, Any]:
         description = fields.get("description") or None
         model_type = str(fields["model_type"])
-        given_config = {k: fields[k] for k in _OVERRIDES if fields.get(k)}
+        given_config = {k: fields[k] for k in CONFIG_OVERRIDES if fields.get(k)}
         details = {
             "model_algorithm": fields.get("model_algorithm"),
             "runtime": fields.get("runtime"),
@@ -333,13 +332,11 @@ class EmbeddedRegistry(RegistryBackend):
         events = [("normal", f"{CONFIG}: {w}") for w in loaded.warnings[:_MAX_WARNING_EVENTS]]
         derived_inputs = loaded.fields.get("input_params") or []
         derived_outputs = loaded.fields.get("output_params") or []
-        package = {**config_content(loaded), **(fields.get("initial_config") or {})}  # initial_config wins
+        effective = effective_config(config_content(loaded), fields.get("initial_config"), fields)
         model_type = str(fields["model_type"])
-        problem = swr_problem(package, model_type)
+        problem = swr_problem(effective, model_type)
         if problem is not None:
             return {}, events, problem
-        effective = dict(package)
-        effective.update({k: fields[k] for k in _OVERRIDES if fields.get(k)})
         source = str(fields["source_location"]).rstrip("/")
         inside = "" if job.tree.prefix else "model/"  # the model/ folder itself, or the folder that contains it
         execution_code = fields.get("execution_code") or (

@@ -7,12 +7,12 @@ reads the copied config.json again with `read_config`: that copy, not the folder
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..errors import ConfigFileError
+from ..spec import CONFIG_OVERRIDES
 from .importer import SourceFile, SourceTree, open_walked
 
 CONFIG = "model/config.json"
@@ -30,15 +30,21 @@ class Lint(NamedTuple):
     config: dict[str, Any]
 
 
-def lint_package(tree: SourceTree, model_type: str, initial_config: dict[str, Any] | None = None) -> Lint:
+def lint_package(tree: SourceTree, model_type: str, initial_config: dict[str, Any] | None = None,
+                 given: dict[str, Any] | None = None) -> Lint:
     """Every problem that would make the import fail, as `{"path", "message"}` (path None for the whole package),
-    and where `initial_config` overrides what model/config.json says."""
+    and a warning for each key `initial_config` sets apart from model/config.json or from the `given` fields (which
+    win: spec.CONFIG_OVERRIDES). Warnings name keys, never values (a value may be anything, a token too)."""
     problems, loaded = _problems(tree, model_type, initial_config or {})
     raw = config_content(loaded)
-    warnings = [{"field": f"initial_config.{key}",
-                 "message": f"initial_config sets {key} to {_short(value)}; model/config.json says {_short(raw[key])}: "
-                            "initial_config wins"}
-                for key, value in (initial_config or {}).items() if key in raw and raw[key] != value]
+    warnings = []
+    for key, value in (initial_config or {}).items():
+        if key in CONFIG_OVERRIDES and (given or {}).get(key) not in (None, value):
+            warnings.append({"field": f"initial_config.{key}", "message": f"initial_config sets {key} apart from the "
+                             f"{key} given to Model(): the given {key} is used"})
+        elif key in raw and raw[key] != value:
+            warnings.append({"field": f"initial_config.{key}", "message": f"initial_config sets {key} apart from "
+                             f"model/config.json: initial_config's {key} is used"})
     return Lint(problems, warnings, raw)
 
 
@@ -48,11 +54,6 @@ def config_content(loaded: Any) -> dict[str, Any]:
     content.pop("input_params", None)
     content.pop("output_params", None)
     return content
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "…"
 
 
 def _problems(tree: SourceTree, model_type: str, initial_config: dict[str, Any]) -> tuple[list[dict[str, Any]], Any]:
@@ -71,10 +72,10 @@ def _problems(tree: SourceTree, model_type: str, initial_config: dict[str, Any])
     if model_type not in NO_SERVICE_TYPES and SERVICE not in names:
         problems.append({"path": SERVICE, "message": (
             f"model/customize_service.py is missing: a {model_type or 'non-Image'} model needs its inference code "
-            "in model/customize_service.py (only Image models can do without)")})
+            "in model/customize_service.py (only Image and Custom models can do without)")})
     if CONFIG in names:
         loaded, problem = _read_walked(next(f for f in tree.files if f.rel == CONFIG))
-        if problem is not None and model_type != "Custom":
+        if problem is not None:  # present, so read, even for a Custom model
             problems.append({"path": CONFIG, "message": problem})
         elif (image_problem := swr_problem({**config_content(loaded), **initial_config}, model_type)) is not None:
             problems.append({"path": CONFIG, "message": image_problem})
@@ -90,7 +91,7 @@ def _read_walked(file: SourceFile) -> tuple[Any, str | None]:
             data = stream.read(config_file.MAX_CONFIG_BYTES + 1)
         return config_file.loads(data, path=CONFIG), None
     except ConfigFileError as exc:
-        return None, f"{CONFIG}{_position(exc)}: {_reason(exc)}"
+        return None, _config_problem(exc)
     except OSError as exc:
         return None, f"{CONFIG} cannot be read: {exc.strerror or exc}"
 
@@ -102,9 +103,15 @@ def read_config(path: Path) -> tuple[Any, str | None]:
     try:
         return config_file.load(path), None
     except ConfigFileError as exc:
-        return None, f"{CONFIG}{_position(exc)}: {_reason(exc)}"
+        return None, _config_problem(exc)
     except OSError as exc:
         return None, f"{CONFIG} cannot be read: {exc.strerror or exc}"
+
+
+def _config_problem(exc: ConfigFileError) -> str:
+    """"model/config.json line 3, column 13: <what>", or "model/config.json <is …>" for the whole file."""
+    position = _position(exc)
+    return f"{CONFIG}{position}: {_reason(exc)}" if position else f"{CONFIG} {_reason(exc)}"
 
 
 def swr_problem(config: dict[str, Any], model_type: str) -> str | None:

@@ -104,9 +104,8 @@ class ModelArtsBackend(RegistryBackend):
             source, uploaded, note, package_config = self._upload(fields, obs_location, progress, cancel)
             notes.append(note)
         else:
-            from .wire import package_folder
-
-            notes.append(package_folder(str(fields["source_location"]))[1])
+            source, note = self._obs_package(str(fields["source_location"]))
+            notes.append(note)
             if progress is not None:  # nothing to move: the start and the end are the same moment
                 progress(Progress(0, 0, 0, 0))
         try:
@@ -208,6 +207,27 @@ class ModelArtsBackend(RegistryBackend):
                     f"; {text}" for text in [taken_as] + [w["message"] for w in lint.warnings] if text))
         return f"obs://{bucket}/{folder}", (bucket, list(result.keys)), note, lint.config
 
+    def _obs_package(self, location: str) -> tuple[Optional[str], str]:
+        """An OBS source given as the model/ folder itself (the vendor's samples write it so) -> the folder that
+        contains it, when OBS shows model/config.json there and no model/ inside (as package_tree decides for a local
+        folder); (None, "") leaves the location as given — also when OBS cannot be asked."""
+        from .obs import ObsClient, parse_obs_location
+        from .wire import package_folder
+
+        parent, note = package_folder(location)
+        if not note:
+            return None, ""
+        try:
+            bucket, prefix = parse_obs_location(location)
+            with ObsClient(self.endpoints.obs, self.auth.obs_keys, retries=self.transport.retries,
+                           backoff=self.transport.backoff) as client:
+                itself = client.head_object(bucket, f"{prefix}config.json") is not None
+                if not itself or client.head_object(bucket, f"{prefix}model/config.json") is not None:
+                    return None, ""
+        except (ModelImportError, ValueError):
+            return None, ""
+        return parent, note
+
     def check_package(self, fields: dict[str, Any]) -> list[dict[str, Any]]:
         """A LOCAL_SOURCE folder is linted here; an OBS folder is the service's to check (it reads it in place)."""
         return self._local_tree(fields)[2].warnings if _is_local(fields) else []
@@ -221,7 +241,7 @@ class ModelArtsBackend(RegistryBackend):
 
         location = str(fields["source_location"])
         tree, taken_as = package_tree(resolve_source(location, "LOCAL_SOURCE", Path.cwd()), location)
-        lint = lint_package(tree, str(fields.get("model_type") or ""), fields.get("initial_config"))
+        lint = lint_package(tree, str(fields.get("model_type") or ""), fields.get("initial_config"), fields)
         if lint.problems:
             raise PackageError(lint.problems, location)
         return tree, taken_as, lint

@@ -81,10 +81,11 @@ def _without_nulls(value: Any) -> Any:
 def create_body(fields: dict[str, Any], endpoints: Endpoints, source_location: Optional[str] = None,
                 package_config: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """The create request for validated `fields` (`ModelSpec.to_fields()`); `source_location` replaces the given
-    one (an uploaded LOCAL_SOURCE folder's OBS URL). An `initial_config` goes as the wire's JSON text, merged over
-    `package_config` (the package's config.json, when it was read here) because the service takes it instead."""
+    one (an uploaded LOCAL_SOURCE folder's OBS URL). An `initial_config` goes as the wire's JSON text of the effective
+    config (spec.effective_config over `package_config`, the package's config.json when it was read here), because
+    the service takes it instead of config.json."""
     body: dict[str, Any] = {key: str(fields[key]) for key in _TEXT_FIELDS if fields.get(key) not in (None, "")}
-    body["source_location"] = obs_url(source_location or package_folder(str(fields["source_location"]))[0], endpoints)
+    body["source_location"] = obs_url(source_location or str(fields["source_location"]), endpoints)
     if fields.get("execution_code"):
         code = str(fields["execution_code"])
         body["execution_code"] = obs_url(code, endpoints) if code.startswith(("obs://", "/", "http")) else code
@@ -102,7 +103,8 @@ def create_body(fields: dict[str, Any], endpoints: Endpoints, source_location: O
     if apis:
         body["apis"] = [_api(api) for api in apis]
     if fields.get("initial_config"):
-        body["initial_config"] = json.dumps({**(package_config or {}), **fields["initial_config"]}, ensure_ascii=False)
+        effective = spec.effective_config(package_config or {}, fields["initial_config"], fields)
+        body["initial_config"] = json.dumps(effective, ensure_ascii=False, allow_nan=False)
     return _without_nulls(body)
 
 

@@ -83,6 +83,12 @@ def _model_schema() -> dict:
     return spec.ModelSpec.model_json_schema()
 
 
+def _lint_line(item: dict[str, Any]) -> str:
+    """A package problem or warning as one line, its file named once."""
+    path, message = item.get("path") or "", str(item["message"])
+    return message if not path or message.startswith(path) else f"{path}: {message}"
+
+
 def _words(model: type, name: str) -> tuple[str, str]:
     info = model.model_fields.get(name)
     text = (info.description if info else "") or name.replace("_", " ")
@@ -150,6 +156,7 @@ class ModelImportForm(HasTraits):
         self._lint: list[str] = []  # package lint of the chosen folder, shown beside source_location
         self._lint_problems: list[str] = []  # lint that would make the import fail: blocks Import like an error
         self._prefilled_from = ""
+        self._prefilled: dict[str, Any] = {}  # field -> the value a folder filled in (replaced by the next folder's)
         self._draft_timer: Optional[threading.Timer] = None
         self._draft_file = self._draft_path(session)
         self._edited = False  # a draft is saved only once someone edits this form
@@ -183,6 +190,8 @@ class ModelImportForm(HasTraits):
         self._code_button.on_click(lambda _: self._toggle_code())
         self._config_button = Button(icon="file-code-o", layout=Layout(display="none"))
         self._config_button.on_click(lambda _: self._write_config_clicked())
+        self._check_again_button = Button(icon="refresh", layout=Layout(display="none"))  # a fix is made on disk
+        self._check_again_button.on_click(lambda _: (self._relint(), self._recheck()))
         self._language_toggle = ToggleButtons(options=[("English", "en"), ("中文", "zh")], value=self.language,
                                               style={"button_width": "auto"}, layout=Layout(flex="0 0 auto"))
         link((self._language_toggle, "value"), (self, "language"))
@@ -199,7 +208,8 @@ class ModelImportForm(HasTraits):
             body.append(self._sections[title])
             body.extend(self.fields[key] for key, _ in entries)
         body += [self._prefill_box, self._summary, self._offer_box, self._confirm_box,
-                 HBox([self._submit_button, self._cancel_button, self._code_button, self._config_button]),
+                 HBox([self._submit_button, self._cancel_button, self._code_button, self._config_button,
+                       self._check_again_button]),
                  self._progress, self._progress_text, self._status_html, self._events_html, self._code]
         self.widget.children = body
         self._apply_language()
@@ -280,6 +290,7 @@ class ModelImportForm(HasTraits):
             self._cancel_button.description = t("Cancel")
             self._code_button.description = t("Show code")
             self._config_button.description = t("Write config.json")
+            self._check_again_button.description = t("Check the folder again")
             self._language_toggle.tooltip = t("Language")
             self._badge.value = self._badge_html()
 
@@ -427,6 +438,7 @@ class ModelImportForm(HasTraits):
             self.fields["model_name"].hint = i18n.text("A name will be generated: {name}", self.language,
                                                        name=self._generated_name) if blank_name else ""
             self._submit_button.disabled = bool(report.errors) or self.busy
+            self._check_again_button.layout.display = "" if self._lint_problems else "none"
             self._summary.value = self._summary_html(report.errors)
         self._save_draft()
 
@@ -528,20 +540,34 @@ class ModelImportForm(HasTraits):
             if config.get(key):
                 found[key] = config[key]
         fill, conflicts = {}, {}
+        earlier = self._prefilled  # what the previous folder filled in, as it was filled
         for key, value in found.items():
             current = self._current(key)
             proposed = self._as_field_value(key, value)
-            if not current:
+            if not current or (key in earlier and current == earlier[key]):  # empty, or the last folder's, untouched
                 fill[key] = value
             elif current != proposed:
                 conflicts[key] = value
+        for key, value in earlier.items():  # the last folder's values this folder does not have: not this model's
+            if key not in found and self._current(key) == value:
+                fill[key] = [] if isinstance(value, list) else None
         if fill:
             self.set_values(fill)
-        self._lint_problems = [f"{p['path'] or ''}: {p['message']}".lstrip(": ") for p in report.problems]
-        self._lint = [f"{w['path'] or ''}: {w['message']}".lstrip(": ") for w in report.warnings]
+        self._prefilled = {key: self._current(key) for key in found if key in fill}
+        self._take_lint(report)
         self._pending_prefill = conflicts
         self._show_prefill_offer()
         return report
+
+    def _take_lint(self, report: package.PackageReport) -> None:
+        self._lint_problems = [_lint_line(p) for p in report.problems]
+        self._lint = [_lint_line(w) for w in report.warnings]
+
+    def _relint(self) -> None:
+        """Read the chosen folder again (its files may have been fixed since it was chosen)."""
+        location = self.fields["source_location"].value.strip()
+        if self.fields["source_location_type"].value == "LOCAL_SOURCE" and location and self._prefilled_from:
+            self._take_lint(package.inspect(location))
 
     def _current(self, key: str) -> Any:
         widget = self.fields[key]
@@ -610,12 +636,14 @@ class ModelImportForm(HasTraits):
         """Import the model as the button does. With wait=True, block and return the Model (or raise).
         With publish=False, check the fields and the package and return a local Model, registered nowhere (status
         `local`); its `publish_model()` imports it later."""
+        self._relint()
         self._recheck()
         if self.errors:
             raise SpecValidationError(self.errors)
         if self.busy:
             raise RuntimeError("an import from this form is already running; wait for it or cancel it")
         if not publish:
+            self._check_duplicate()  # it would stop publish_model() later
             return self._make_local()
         if (self._session.backend != "embedded" and self.fields["source_location_type"].value == "LOCAL_SOURCE"
                 and not obs_location_or_default(self.obs_location)):
@@ -781,7 +809,8 @@ class ModelImportForm(HasTraits):
                 self.busy = False
                 self._cancel_button.layout.display = "none"
                 self._progress.layout.display = "none"
-                self._submit_button.disabled = bool(self.errors)
+                # a package problem is fixed on disk, not in a field: Import stays clickable, to check it again
+                self._submit_button.disabled = any(e.get("type") != "package" for e in self.errors)
                 for callback in list(self._submit_callbacks):
                     try:
                         callback(self)
