@@ -57,3 +57,19 @@ def package(root: Path, *, model_type: str = "PyTorch", weights: int = 4096) -> 
     (model / "customize_service.py").write_text("class Service:\n    pass\n")
     (model / "weights.pth").write_bytes(os.urandom(weights))
     return str(root)
+
+
+def obs_package(session, cloud, tmp_path: Path, stem: str, *, model_type: str = "PyTorch", inside: str = "") -> str:
+    """A package on OBS where the session's backend reads it: the fake OBS for ModelArts, <home>/obs/<bucket>/ for the
+    embedded registry (which reads OBS paths from disk). Returns `/bucket/dir/`, the pages' OBS path spelling (`inside` goes between dir/ and the package)."""
+    local = Path(package(tmp_path / "obs-source" / stem, model_type=model_type))
+    prefix = f"vendor-samples/{stem}/{inside}"
+    for path in sorted(p for p in local.rglob("*") if p.is_file()):
+        key = prefix + path.relative_to(local).as_posix()
+        if session.backend == "embedded":
+            target = session.home / "obs" / cloud.bucket / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+        else:
+            cloud.obs.put_object(cloud.bucket, key, path.read_bytes())
+    return f"/{cloud.bucket}/{prefix}"

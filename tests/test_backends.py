@@ -284,3 +284,20 @@ def test_a_version_picked_but_taken_meanwhile_is_picked_again(session, tmp_path,
         model = Model(session, model_name=name, source_location_type="LOCAL_SOURCE", source_location=source,
                       model_type="PyTorch")
     assert model.get_model_info()["model_version"] == "0.0.2"
+
+
+def test_an_obs_source_may_be_the_model_folder_itself_but_a_package_named_model_stays_itself(session, cloud, tmp_path):
+    from both_backends import obs_package
+
+    itself = obs_package(session, cloud, tmp_path, new_name("itself")) + "model/"
+    first = create_obs(session, itself, new_name("obs-itself")).get_model_info()
+    named_model = obs_package(session, cloud, tmp_path, new_name("named"), inside="model/")  # <dir>/model/model/…
+    second = create_obs(session, named_model, new_name("obs-named")).get_model_info()
+    assert first["model_status"] == second["model_status"] == "published"
+    if session.backend == "modelarts":  # the service was given the folder that contains model/, and only then
+        assert first["source_location"].endswith(itself.removesuffix("model/").split("/", 2)[2])
+        assert second["source_location"].endswith(named_model.split("/", 2)[2])
+
+
+def create_obs(session, location, name):
+    return Model(session, model_name=name, model_version="1.0.0", source_location=location, model_type="PyTorch")

@@ -26,29 +26,13 @@ from model_import_widget import Model
 from model_import_widget.errors import ModelNotFoundError
 
 
-from both_backends import cloud, package, session, unique_number  # noqa: F401  (fixtures)
+from both_backends import cloud, obs_package, package, session, unique_number  # noqa: F401  (fixtures)
 from both_backends import new_name as _new_name
 
 
 def new_name(stem: str) -> str:
     """A model name no other test uses, spelled like the page's name (underscores)."""
     return _new_name(stem, "_")
-
-
-def obs_package(session, cloud, tmp_path: Path, stem: str, *, model_type: str = "PyTorch") -> str:
-    """A package on OBS where the session's backend reads it: the fake OBS for ModelArts, <home>/obs/<bucket>/ for the
-    embedded registry (which reads OBS paths from disk). Returns `/bucket/dir/`, the pages' OBS path spelling."""
-    local = Path(package(tmp_path / "obs-source" / stem, model_type=model_type))
-    prefix = f"vendor-samples/{stem}/"
-    for path in sorted(p for p in local.rglob("*") if p.is_file()):
-        key = prefix + path.relative_to(local).as_posix()
-        if session.backend == "embedded":
-            target = session.home / "obs" / cloud.bucket / key
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(path.read_bytes())
-        else:
-            cloud.obs.put_object(cloud.bucket, key, path.read_bytes())
-    return f"/{cloud.bucket}/{prefix}"
 
 
 def digit_recognition(session, model_location: str) -> Model:
