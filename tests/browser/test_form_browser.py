@@ -365,3 +365,32 @@ def test_import_publishes_and_shows_the_model_id(nb: OpenNotebook):
     info = kernel.eval("{k: imported[k] for k in ('model_name', 'model_version', 'model_type', 'model_status')}")
     assert info == {"model_name": "digit_recognition", "model_version": "1.0.0", "model_type": "PyTorch",
                     "model_status": "published"}
+
+
+def test_a_package_fixed_on_disk_is_checked_again_and_imports(nb: OpenNotebook):
+    """A folder missing both files: the message names both, Import waits; fixed on disk, one click checks again."""
+    page, kernel = nb.page, nb.kernel
+    kernel.run("bare = pathlib.Path('bare_pkg'); (bare / 'model').mkdir(parents=True, exist_ok=True)\n"
+               "(bare / 'model' / 'weights.pth').write_bytes(b'w' * 2048)")
+    retype(control_of(page, "model_name"), "bare_model")
+    location = control_of(page, "source_location")
+    retype(location, "bare_pkg")
+    location.press("Tab")
+    message = message_of(page, location)
+    expect(message).to_contain_text("model/config.json is missing")
+    expect(message).to_contain_text("model/customize_service.py is missing")
+    expect(import_button(page)).to_be_disabled()
+    again = form_of(page).get_by_role("button", name="Check the folder again")
+    expect(again).to_be_visible()
+    assert kernel.eval("form._session.client.list_models(model_name='bare_model')['total_count']") == 0
+
+    kernel.run("(bare / 'model' / 'config.json').write_text('{\"model_type\": \"PyTorch\"}')\n"
+               "(bare / 'model' / 'customize_service.py').write_text('class Service:\\n    pass\\n')")
+    again.click()
+    expect(message).not_to_contain_text("is missing: ModelArts needs")  # what remains are warnings
+    expect(location).not_to_have_attribute("aria-invalid", "true")
+    expect(again).to_be_hidden()
+    expect(import_button(page)).to_be_enabled()
+    import_button(page).click()
+    expect(form_of(page).locator(".mi-status")).to_have_text("Published", timeout=30_000)
+    assert kernel.eval("form._model.get_model_info()['model_name']") == "bare_model"
