@@ -391,6 +391,10 @@ def test_a_package_fixed_on_disk_is_checked_again_and_imports(nb: OpenNotebook):
     expect(location).not_to_have_attribute("aria-invalid", "true")
     expect(again).to_be_hidden()
     expect(import_button(page)).to_be_enabled()
+    earlier_id = kernel.eval("form.model_id")  # the earlier test's import
     import_button(page).click()
-    expect(form_of(page).locator(".mi-status")).to_have_text("Published", timeout=30_000)
+    wait_until(lambda: kernel.eval("form.status") == "published" and kernel.eval("form.model_id") not in ("", earlier_id),
+               timeout=30, what="the new import to publish")
+    expect(form_of(page).locator(".mi-status")).to_have_text("Published")
+    expect(form_of(page).locator(".mi-result code")).to_have_text(kernel.eval("form.model_id"))
     assert kernel.eval("form._model.get_model_info()['model_name']") == "bare_model"
