@@ -67,10 +67,12 @@ class RegistryBackend(abc.ABC):
         registry reads the folder directly and ignores it.
         """
 
-    def check_package(self, fields: dict[str, Any]) -> None:
+    def check_package(self, fields: dict[str, Any]) -> list[dict[str, Any]]:
         """Raise PackageError naming every problem of the package at `source_location` that would make the import
-        fail (BackendUnavailableError for a model this backend cannot hold); registers nothing. `create_model`
-        runs it too. A package this side cannot see (on OBS, for the cloud) is left to the service."""
+        fail (BackendUnavailableError for a model this backend cannot hold); registers nothing. Returns warnings
+        (`{"field", "message"}`, e.g. where initial_config overrides config.json). `create_model` runs it too. A
+        package this side cannot see (on OBS, for the cloud) is left to the service."""
+        return []
 
     def duplicate_error(self, name: str, version: str, existing: str | None,
                         request_id: str | None = None) -> Exception:

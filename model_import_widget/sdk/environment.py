@@ -2,8 +2,9 @@
 
 `environment_fields(env)` turns one into `{"runtime": …, "dependencies": […]}` in the rule table's shape, or raises
 SpecValidationError listing every package it cannot express. ModelArts installs pip packages only (spec.Dependency),
-so conda packages are refused, with the pip spelling to use instead (a conda `python=` pin is left to the runtime). `python_version` maps to nothing: ModelArts picks
-Python through the runtime, so give it as `Environment(runtime=…)` (or Model's `runtime=`).
+so conda packages are refused, with the pip spelling to use instead. `python_version`, like a conda `python=` pin,
+maps to nothing: ModelArts picks Python through the runtime, so give it as `Environment(runtime=…)` (or Model's
+`runtime=`).
 """
 
 from __future__ import annotations
