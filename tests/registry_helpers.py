@@ -2,6 +2,7 @@
 
     python tests/registry_helpers.py import HOME SOURCE NAME VERSION   import, wait, print {"model_id", "status"}
     python tests/registry_helpers.py hang HOME SOURCE NAME VERSION     import; once bytes move, print STARTED and hang
+    python tests/registry_helpers.py delete HOME MODEL_ID - -          delete the model, each unlink slowed a little
 
 `import` also prints {"duplicate_of": id} when the name+version was taken. Nothing here is a test by itself.
 """
@@ -42,6 +43,19 @@ def main(mode: str, home: str, source: str, name: str, version: str) -> None:
 
         registry.create_model(fields(source, name, version), progress=stall_once_copying)
         time.sleep(3600)
+    elif mode == "delete":  # SOURCE is the model id here; each blob unlink is slowed, so a kill lands mid-delete
+        import os as _os
+
+        real_unlink = _os.unlink
+
+        def slow_unlink(path, *args, **kwargs):
+            time.sleep(0.002)
+            return real_unlink(path, *args, **kwargs)
+
+        _os.unlink = slow_unlink
+        print("DELETING", flush=True)
+        registry.delete_model(source)
+        print("DELETED", flush=True)
     else:
         raise SystemExit(f"unknown mode {mode!r}")
 

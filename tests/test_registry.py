@@ -863,3 +863,85 @@ def test_a_huge_config_json_is_refused_before_registering(registry, tmp_path):
         stream.truncate(17 * 1024 * 1024)
     problems = refused(registry, source)
     assert len(problems) == 1 and "larger than 16 MB" in problems[0]
+
+
+# ---- delete: references go first, in a committed transaction; blobs after ----------------------------------------
+
+
+def _referenced_blobs_exist(registry: EmbeddedRegistry) -> list[str]:
+    """Every blob a model still references, that is missing (must be [])."""
+    missing = []
+    for item in registry.list_models(limit=1000)["models"]:
+        for path, blob in registry.model_files(item["model_id"]).items():
+            if not blob.is_file():
+                missing.append(f"{item['model_id']}:{path}")
+    return missing
+
+
+def test_kill_9_during_delete_never_leaves_a_model_with_lost_files(tmp_path):
+    home = tmp_path / "home"
+    registry = EmbeddedRegistry(home)
+    kept = imported(registry, make_package(tmp_path / "kept", files={"shared.bin": b"s" * 3000}), name="kept")
+    files = {f"f{n:04d}.bin": n.to_bytes(4, "big") * 8 for n in range(1500)}
+    files["shared.bin"] = b"s" * 3000  # also referenced by the kept model: must survive every delete
+    registry.close()
+    outcomes = []
+    for delay in (0.05, 0.4, 1.0):
+        registry = EmbeddedRegistry(home)
+        doomed = imported(registry, make_package(tmp_path / f"many-{delay}", files=files), name="many",
+                          version=f"1.0.{int(delay * 10)}")
+        registry.close()
+        child = _helper("delete", str(home), doomed["model_id"], "-", "-")
+        try:
+            assert child.stdout.readline().strip() == "DELETING", child.stderr.read()
+            time.sleep(delay)
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait(10)
+            child.stdout.close()
+            child.stderr.close()
+        registry = EmbeddedRegistry(home)  # opening finishes an interrupted delete
+        gone = [m["model_id"] for m in registry.list_models()["models"]].count(doomed["model_id"]) == 0
+        outcomes.append(gone)
+        assert _referenced_blobs_exist(registry) == [], f"a model lost files (kill after {delay} s)"
+        if not gone:  # the kill came before the delete committed: the model is whole and can be deleted now
+            registry.delete_model(doomed["model_id"])
+        assert [m["model_id"] for m in registry.list_models()["models"]] == [kept["model_id"]]
+        assert blob_count(registry) == len(registry.model_files(kept["model_id"]))  # the rest was swept
+        registry.close()
+    assert any(outcomes), "no kill landed after the delete committed: the test proved nothing about the sweep"
+
+
+def test_a_failing_unlink_leaves_no_half_deleted_model_and_a_later_sweep_finishes(registry, tmp_path, monkeypatch):
+    source = make_package(tmp_path / "p", files={f"f{n}.bin": bytes([n]) * 100 for n in range(20)})
+    info = imported(registry, source)
+    victim = str(sorted(registry.model_files(info["model_id"]).values())[3])
+    real_unlink = os.unlink
+
+    def failing_unlink(path, *args, **kwargs):
+        if str(path) == victim:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", failing_unlink)
+    assert registry.delete_model(info["model_id"])["delete_success_list"] == [info["model_id"]]
+    assert registry.list_models()["total_count"] == 0  # the model is gone, whole: no half-deleted model
+    assert [str(p) for p in registry.store.files()] == [victim]  # only the blob that could not go
+    monkeypatch.setattr(os, "unlink", real_unlink)
+    EmbeddedRegistry(registry.home).close()  # the next open sweeps it
+    assert blob_count(registry) == 0
+
+
+def test_a_blob_doomed_by_a_delete_but_claimed_again_stays(registry, tmp_path):
+    shared = {"shared.bin": b"x" * 5000}
+    first = imported(registry, make_package(tmp_path / "a", files=shared), name="a")
+    second_source = make_package(tmp_path / "b", files=shared)
+    with registry._index.writing() as db:  # a delete's first step, committed, with its sweep still to come
+        db.execute("DELETE FROM models WHERE model_id = ?", (first["model_id"],))
+        blobs = [r[0] for r in db.execute("SELECT blob FROM files WHERE model_id = ?", (first["model_id"],))]
+        db.execute("DELETE FROM files WHERE model_id = ?", (first["model_id"],))
+        db.executemany("INSERT INTO doomed (blob) VALUES (?)", ((b,) for b in blobs))
+    second = imported(registry, second_source, name="b")  # claims the same blobs meanwhile
+    registry._index.sweep_doomed(registry.store)
+    assert second["model_status"] == "published" and _referenced_blobs_exist(registry) == []
+    assert {p.read_bytes() for p in registry.model_files(second["model_id"]).values()} >= {b"x" * 5000}

@@ -520,10 +520,11 @@ class EmbeddedRegistry(RegistryBackend):
     # ---- crash recovery -----------------------------------------------------------------------------------------
 
     def recover(self) -> list[str]:
-        """Mark `failed` every `publishing` model whose importing process is gone, and remove dead imports' temp
-        files. Runs when the registry opens; returns the ids marked failed."""
+        """Mark `failed` every `publishing` model whose importing process is gone, remove dead imports' temp files,
+        and finish deletes that were interrupted. Runs when the registry opens; returns the ids marked failed."""
         settled = [row["model_id"] for row in self._index.publishing()
                    if self._settle_if_abandoned(row["model_id"], {"owner_pid": row["owner_pid"]})]
+        self._index.sweep_doomed(self.store)  # blobs of a delete that was killed before it unlinked them
         if sweep(self.imports_dir):
             self.collect_garbage()
         return settled

@@ -73,7 +73,9 @@ CREATE TABLE IF NOT EXISTS stat_cache (
     cached_at_ns INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS stat_cache_by_blob ON stat_cache (blob);
+CREATE TABLE IF NOT EXISTS doomed (blob TEXT PRIMARY KEY) WITHOUT ROWID;
 """
+# doomed: blobs whose last reference a committed delete dropped, to unlink next (a later sweep finishes a killed one)
 
 LIST_COLUMNS = ("model_id, model_name, model_version, model_type, model_status, description, source_type, "
                 "model_size, create_at")
@@ -173,20 +175,27 @@ class Index:
     # ---- transactions --------------------------------------------------------------------------------
 
     @contextmanager
-    def writing(self) -> Iterator[sqlite3.Connection]:
+    def writing(self, *, durable: bool = False) -> Iterator[sqlite3.Connection]:
         """One write transaction holding the database's write lock from its first statement (BEGIN IMMEDIATE).
 
         Only BEGIN can meet a busy database: after it, this connection owns the write lock, so the body runs
         once and never needs a retry. The lock also serialises blob collection against blob references.
+        `durable` commits with synchronous=FULL: the commit survives a power loss, not only a killed process.
         """
         with self._lock:
-            _retry(lambda: self._db.execute("BEGIN IMMEDIATE"), time.monotonic() + RETRY_SECONDS)
+            if durable:
+                self._db.execute("PRAGMA synchronous = FULL")
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                _retry(lambda: self._db.execute("BEGIN IMMEDIATE"), time.monotonic() + RETRY_SECONDS)
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            finally:
+                if durable:
+                    self._db.execute("PRAGMA synchronous = NORMAL")
 
     def _read(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -277,10 +286,11 @@ class Index:
     def delete_model(self, model_id: str, store: BlobStore) -> bool:
         """Remove the model, its events and file references, then every blob no other model references.
 
-        Runs under the write lock, which every import also takes to reference a blob: a blob found unreferenced
-        here cannot gain a reference before it is unlinked. Returns False when the model was not there.
+        Two steps, so a kill or a failing unlink never leaves a model that lost files: one durable transaction drops
+        the model and its references and marks its now unreferenced blobs doomed; then `sweep_doomed` unlinks them
+        (a later sweep finishes an interrupted one). Returns False when the model was not there.
         """
-        with self.writing() as db:
+        with self.writing(durable=True) as db:
             if db.execute("DELETE FROM models WHERE model_id = ?", (model_id,)).rowcount == 0:
                 return False
             db.execute("DELETE FROM events WHERE model_id = ?", (model_id,))
@@ -289,17 +299,38 @@ class Index:
             unused = [b for b in blobs if db.execute("SELECT 1 FROM files WHERE blob = ? LIMIT 1", (b,)).fetchone()
                       is None]
             db.executemany("DELETE FROM stat_cache WHERE blob = ?", ((b,) for b in unused))
-            store.remove(unused)
-            return True
+            db.executemany("INSERT OR IGNORE INTO doomed (blob) VALUES (?)", ((b,) for b in unused))
+        self.sweep_doomed(store)
+        return True
+
+    def sweep_doomed(self, store: BlobStore) -> int:
+        """Unlink the doomed blobs nothing references again; returns how many files went. Under the write lock, which
+        every import takes to reference a blob: a doomed blob claimed meanwhile left `doomed` in that claim's
+        transaction and stays. A blob that cannot be unlinked stays doomed for the next sweep."""
+        with self.writing() as db:
+            doomed = [r[0] for r in db.execute("SELECT blob FROM doomed")]
+            if not doomed:
+                return 0
+            removed, done = 0, []
+            for blob in doomed:
+                if db.execute("SELECT 1 FROM files WHERE blob = ? LIMIT 1", (blob,)).fetchone() is None:
+                    try:
+                        removed += store.remove([blob])
+                    except OSError:
+                        continue  # e.g. a read-only store: try again at the next sweep
+                done.append((blob,))
+            db.executemany("DELETE FROM doomed WHERE blob = ?", done)
+            return removed
 
     def collect_garbage(self, store: BlobStore) -> int:
         """Mark and sweep: delete every blob file no model references (strays of imports killed between moving a
         blob in and committing its reference). Holds the write lock throughout, so no import can be midway."""
+        removed = self.sweep_doomed(store)
         with self.writing() as db:
             referenced = {r[0] for r in db.execute("SELECT DISTINCT blob FROM files")}
             stray = [key for key in store.keys() if key not in referenced]
             db.executemany("DELETE FROM stat_cache WHERE blob = ?", ((key,) for key in stray))
-            return store.remove(stray)
+            return removed + _remove_each(store, stray)
 
     # ---- files and the stat cache ----------------------------------------------------------------------
 
@@ -323,6 +354,7 @@ class Index:
                 if claim.stat is not None and claim.source is not None:
                     cache.append((claim.source, *claim.stat, claim.key, claim.read_at_ns))
             db.executemany("INSERT OR REPLACE INTO files (model_id, path, blob, size) VALUES (?, ?, ?, ?)", rows)
+            db.executemany("DELETE FROM doomed WHERE blob = ?", ((row[2],) for row in rows))  # referenced again
             db.executemany("INSERT OR REPLACE INTO stat_cache (path, size, mtime_ns, ctime_ns, ino, dev, blob, "
                            "cached_at_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", cache)
         return missing
@@ -339,6 +371,17 @@ class Index:
 
     def model_files(self, model_id: str) -> list[sqlite3.Row]:
         return self._read("SELECT path, blob, size FROM files WHERE model_id = ? ORDER BY path", (model_id,))
+
+
+def _remove_each(store: BlobStore, keys: list[str]) -> int:
+    """Unlink these blobs one by one; one that cannot go (e.g. a read-only store) does not stop the others."""
+    removed = 0
+    for key in keys:
+        try:
+            removed += store.remove([key])
+        except OSError:
+            pass
+    return removed
 
 
 def _add_event(db: sqlite3.Connection, model_id: str, event_type: str, info: str) -> None:
