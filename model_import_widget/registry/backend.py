@@ -283,6 +283,8 @@ class EmbeddedRegistry(RegistryBackend):
         cached_bytes = 0
 
         def claim(claims: list[Claim], kind: str) -> list[SourceFile]:
+            if any(c.part for c in claims):
+                self.store.sync()  # the new blobs' bytes are on disk before their names and references exist
             missing = index.claim(job.model_id, claims, self.store)
             gone = {c.rel for c in missing}
             for c in claims:

@@ -38,6 +38,23 @@ def new_hasher(name: str) -> Hasher:
     raise ValueError(f"unknown hash {name!r}: use one of {', '.join(HASHES)}")
 
 
+_SYNCFS: list[Any] = []
+
+
+def _syncfs() -> Any:
+    """libc's syncfs(fd), or None where there is none (not Linux, or a libc without it)."""
+    if not _SYNCFS:
+        try:
+            import ctypes
+
+            function = ctypes.CDLL(None, use_errno=True).syncfs
+            function.argtypes, function.restype = [ctypes.c_int], ctypes.c_int
+        except (OSError, AttributeError):
+            function = None
+        _SYNCFS.append(function)
+    return _SYNCFS[0]
+
+
 class BlobStore:
     """Blob files under `root`; a key is "<algorithm>:<hex digest>"."""
 
@@ -68,6 +85,23 @@ class BlobStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(part, target)
         return True
+
+    def sync(self) -> None:
+        """Make every file written on the store's file system so far durable: one syncfs(2) (Linux), else a full
+        sync(). Called before new blobs are moved in and referenced, so a name in the store is never a torn file."""
+        syncfs = _syncfs()
+        if syncfs is None:
+            os.sync()
+            return
+        fd = os.open(self.root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+        try:
+            if syncfs(fd) != 0:
+                import ctypes
+
+                error = ctypes.get_errno()
+                raise OSError(error, os.strerror(error), str(self.root))
+        finally:
+            os.close(fd)
 
     def remove(self, keys: list[str]) -> int:
         """Delete these blobs (the caller proved nothing references them); returns how many files went."""
