@@ -503,7 +503,10 @@ def test_language_toggle_and_config_button(session, tmp_path):
     form._language_toggle.value = "zh"
     assert form.language == "zh" and form.fields["model_type"].label == "模型类型"
     assert form._config_button.layout.display == ""
-    form._config_button.click()
+    form._config_button.click()  # the package has a config.json: it asks first, in the form's language
+    note, replace, cancel = form._confirm_box.children
+    assert (replace.description, cancel.description) == ("替换 config.json", "取消")
+    replace.click()
     assert "Wrote" in form._status_html.value
     assert (tmp_path / "pkg" / "model" / "config.json").read_text().count('"model_type": "PyTorch"') == 1
 
@@ -530,11 +533,52 @@ def test_write_config_keeps_what_the_form_does_not_edit(session, tmp_path):
                                              "metrics": {"accuracy": 0.9}, "health": {"url": "/health"}})
     form = ModelImportForm.from_folder(folder, session)
     form.fields["model_algorithm"].value = "image_classification"
-    form.write_config()
+    with pytest.raises(FileExistsError, match="overwrite=True"):  # asks first
+        form.write_config()
+    assert json.loads((folder / "model" / "config.json").read_text())["model_algorithm"] == "a"
+    form.write_config(overwrite=True)
     written = json.loads((folder / "model" / "config.json").read_text())
     assert written["metrics"] == {"accuracy": 0.9} and written["health"]["url"] == "/health"
     assert written["model_algorithm"] == "image_classification"
-    assert json.loads((folder / "model" / "config.json.bak").read_text())["model_algorithm"] == "a"
+    backup = form.last_config_backup  # kept in the registry's home, never in the package the next import copies
+    assert backup.parent == Path(session.home) / "config-backups"
+    assert json.loads(backup.read_text())["model_algorithm"] == "a"
+    assert sorted(p.name for p in (folder / "model").iterdir()) == ["config.json", "customize_service.py", "weights.pth"]
+
+
+def test_write_config_never_writes_through_a_link(session, tmp_path):
+    folder = make_package(tmp_path / "pkg")
+    precious = tmp_path / "bashrc"
+    precious.write_text("export IMPORTANT=1\n")
+    config = folder / "model" / "config.json"
+    config.unlink()
+    config.symlink_to(precious)
+    form = ModelImportForm.from_folder(folder, session)
+    with pytest.raises(ValueError, match="symbolic link"):
+        form.write_config(overwrite=True)
+    assert precious.read_text() == "export IMPORTANT=1\n" and config.is_symlink()
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    linked = tmp_path / "pkg2"
+    linked.mkdir()
+    (linked / "model").symlink_to(outside)
+    form.fields["source_location"].value = str(linked)
+    with pytest.raises(ValueError, match="outside the package"):
+        form.write_config(overwrite=True)
+    assert list(outside.iterdir()) == []
+
+
+def test_the_write_config_button_asks_before_replacing(session, tmp_path):
+    folder = make_package(tmp_path / "pkg", {"model_type": "PyTorch", "model_algorithm": "a"})
+    form = ModelImportForm.from_folder(folder, session)
+    form.fields["model_algorithm"].value = "image_classification"
+    form._config_button.click()
+    assert json.loads((folder / "model" / "config.json").read_text())["model_algorithm"] == "a"  # not yet
+    note, replace, _cancel = form._confirm_box.children
+    assert "exists" in note.value and replace.description == "Replace config.json"
+    replace.click()
+    assert json.loads((folder / "model" / "config.json").read_text())["model_algorithm"] == "image_classification"
+    assert "the old one is kept at" in form._status_html.value
 
 
 def test_a_cloud_form_shows_where_models_go_without_building_a_client(monkeypatch):

@@ -10,7 +10,8 @@ import functools
 import html
 import json
 import os
-import shutil
+import stat
+import tempfile
 import threading
 import time
 import weakref
@@ -81,6 +82,35 @@ def _resolve(schema: dict, root: dict) -> dict:
 def _model_schema() -> dict:
     """The rule table's JSON schema, built once (pydantic takes milliseconds to build it)."""
     return spec.ModelSpec.model_json_schema()
+
+
+def _read_no_follow(path: Path) -> bytes:
+    """A config.json's bytes, never through a link or a FIFO swapped in, at most MAX_CONFIG_BYTES + 1."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    with os.fdopen(os.open(path, flags), "rb") as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            raise ValueError(f"{path} is not a regular file; remove it, then write config.json again")
+        return stream.read(config_file.MAX_CONFIG_BYTES + 1)
+
+
+def _keep_backup(home: Path, path: Path, data: bytes) -> Path:
+    """The old config.json, kept in the registry's home (never in the package): config-backups/<time>-<folder>.json."""
+    folder = home / "config-backups"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in path.parent.parent.name)[-60:] or "config"
+    target = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}-{stem}.json"
+    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return target
 
 
 def _lint_line(item: dict[str, Any]) -> str:
@@ -156,6 +186,7 @@ class ModelImportForm(HasTraits):
         self._lint: list[str] = []  # package lint of the chosen folder, shown beside source_location
         self._lint_problems: list[str] = []  # lint that would make the import fail: blocks Import like an error
         self._prefilled_from = ""
+        self.last_config_backup: Optional[Path] = None  # where write_config kept the file it replaced
         self._prefilled: dict[str, Any] = {}  # field -> the value a folder filled in (replaced by the next folder's)
         self._draft_timer: Optional[threading.Timer] = None
         self._draft_file = self._draft_path(session)
@@ -605,22 +636,42 @@ class ModelImportForm(HasTraits):
         self._pending_prefill = {}
         self._show_prefill_offer()
 
-    def write_config(self, path: os.PathLike | str | None = None) -> Path:
-        """Write the form's state as config.json (default: model/config.json in the local source folder)."""
+    def write_config(self, path: os.PathLike | str | None = None, *, overwrite: bool = False) -> Path:
+        """Write the form's state as config.json (default: model/config.json in the local source folder).
+
+        An existing file is replaced only with `overwrite=True` (the button asks first); what the form does not edit
+        in it (metrics, health, …) stays, and the old file is kept in the registry's home (`config-backups/`), never
+        in the package, where the next import would copy it. Never writes through a symbolic link: a linked
+        config.json, or a model/ folder that leads out of the package, is refused."""
         if path is None:
             if self.fields["source_location_type"].value != "LOCAL_SOURCE":
                 raise ValueError("write_config() needs a path when the source is not a local folder")
-            path = Path(os.path.expanduser(self.fields["source_location"].value.strip())) / "model" / "config.json"
+            folder = Path(os.path.expanduser(self.fields["source_location"].value.strip()))
+            path = folder / "model" / "config.json"
+            model_dir = folder / "model"
+            if model_dir.exists() and os.path.commonpath([os.path.realpath(model_dir), os.path.realpath(folder)]) \
+                    != os.path.realpath(folder):
+                raise ValueError(f"{model_dir} is a link to {os.path.realpath(model_dir)}, outside the package: "
+                                 "config.json is not written there; make model/ a real folder")
         path = Path(path)
+        if path.is_symlink():
+            raise ValueError(f"{path} is a symbolic link (to {os.path.realpath(path)}): config.json is never written "
+                             "through a link; replace the link with the file itself")
+        if path.exists() and not path.is_file():
+            raise ValueError(f"{path} is not a regular file; remove it, then write config.json again")
+        old = _read_no_follow(path) if path.exists() else None
+        if old is not None and not overwrite:
+            raise FileExistsError(f"{path} exists: write_config(overwrite=True) replaces it (a copy of it is kept in "
+                                  f"{Path(self._session.home) / 'config-backups'})")
         path.parent.mkdir(parents=True, exist_ok=True)
         report = spec.check(self._check_data(self.value))
         fields = report.spec.to_fields() if report.spec else dict(self.value)
         mine = {k: v for k, v in fields.items() if k in ("model_type", "model_algorithm", "runtime", "apis",
                                                             "input_params", "output_params", "dependencies")}
         existing: dict[str, Any] = {}
-        if path.exists():
-            existing = config_file.load(path).fields  # what the form does not edit (metrics, health, …) stays
-            shutil.copy2(path, path.with_name(path.name + ".bak"))
+        if old is not None:
+            existing = config_file.loads(old, path=path).fields  # what the form does not edit stays
+            self.last_config_backup = _keep_backup(Path(self._session.home), path, old)
         return config_file.write(path, {**existing, **mine})
 
     # ---- submitting --------------------------------------------------------------------------------
@@ -881,12 +932,31 @@ class ModelImportForm(HasTraits):
             fields.pop("source_location_type")  # the default
         return sdk_code(fields, self._session, self.wait, order, obs_location_or_default(self.obs_location))
 
-    def _write_config_clicked(self) -> None:
+    def _write_config_clicked(self, overwrite: bool = False) -> None:
         try:
-            path = self.write_config()
-            self._status_html.value = f"<div class='mi-status' role='status'>Wrote {html.escape(str(path))}</div>"
+            path = self.write_config(overwrite=overwrite)
+            kept = f" (the old one is kept at {self.last_config_backup})" if overwrite and self.last_config_backup else ""
+            self._status_html.value = (f"<div class='mi-status' role='status'>Wrote {html.escape(str(path))}"
+                                       f"{html.escape(kept)}</div>")
+        except FileExistsError:
+            self._ask_overwrite()
         except (OSError, ValueError) as exc:
             self._status_html.value = f"<div class='mi-status' role='alert'>Could not write config.json: {html.escape(str(exc))}</div>"
+
+    def _ask_overwrite(self) -> None:
+        where = Path(os.path.expanduser(self.fields["source_location"].value.strip())) / "model" / "config.json"
+        note = HTML(f"<span class='mi-confirm'>{html.escape(str(where))} exists. Replace it with what the form says? "
+                    "What the form does not edit stays, and the old file is kept in the registry's folder.</span>")
+        go = Button(description=i18n.text("Replace config.json", self.language), button_style="warning")
+        stop = Button(description=i18n.text("Cancel", self.language))
+
+        def confirmed(_):
+            self._confirm_box.children = []
+            self._write_config_clicked(overwrite=True)
+
+        go.on_click(confirmed)
+        stop.on_click(lambda _: setattr(self._confirm_box, "children", []))
+        self._confirm_box.children = [note, go, stop]
 
     def _toggle_code(self) -> None:
         showing = self._code.layout.display != "none"
