@@ -5,6 +5,7 @@ It only lists and stats files (it never opens model weights, only config.json an
 from __future__ import annotations
 
 import ast
+import errno
 import os
 import re
 import stat
@@ -101,6 +102,7 @@ class _Walk:
     odd_names: list[tuple[str, str]] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    special: list[str] = field(default_factory=list)  # pipes, sockets, devices (also behind a link): never opened
 
 
 def _walk(root: Path) -> _Walk:
@@ -134,6 +136,8 @@ def _walk(root: Path) -> _Walk:
                     found.size += entry.stat(follow_symlinks=False).st_size
                     found.file_count += 1
                     found.files.append(rel)
+                else:
+                    found.special.append(rel)
             except OSError:
                 found.unreadable.append(rel)
     found.files.sort()
@@ -154,6 +158,9 @@ def _follow_link(entry: os.DirEntry[str], rel: str, real_root: str, found: _Walk
     if stat.S_ISDIR(info.st_mode):
         where = "inside" if inside else f"outside the package, at {target}"
         found.links.append((rel, f"is a symbolic link to a folder {where}: it is not followed; copy the folder in"))
+        return
+    if not stat.S_ISREG(info.st_mode):
+        found.special.append(rel)
         return
     found.size += info.st_size
     found.file_count += 1
@@ -207,6 +214,9 @@ def inspect(folder: str | os.PathLike[str]) -> PackageReport:
                      for rel, why in walk.odd_names], "names with spaces or non-ASCII characters")
     _listed(report, walk.links, "symbolic links")
     _listed(report, [(rel, "cannot be read (permissions?)") for rel in walk.unreadable], "unreadable entries")
+    for rel in walk.special[:MAX_LISTED]:
+        report.problem(rel, f"{rel} is not a regular file (a pipe, socket or device, perhaps behind a link): the "
+                            "import refuses it; remove it from the folder")
     if walk.size > MAX_PACKAGE_BYTES:
         report.problem(None, f"the package is {_human(walk.size)} ({walk.size:,} bytes): ModelArts imports at most "
                              f"{MAX_PACKAGE_BYTES // 1024**3} GB ({MAX_PACKAGE_BYTES:,} bytes)")
@@ -240,8 +250,7 @@ def _read_config(report: PackageReport, folder: Path, walk: _Walk, rel: str) -> 
                             f"inputs{hint}")
         return None
     try:
-        with open(folder / rel, "rb") as stream:
-            data = stream.read(config_file.MAX_CONFIG_BYTES + 1)
+        data = _read_regular(folder / rel, config_file.MAX_CONFIG_BYTES + 1)
         loaded = config_file.loads(data, path=rel)
     except OSError as exc:
         report.problem(rel, f"cannot be read: {exc.strerror or exc}")
@@ -316,10 +325,18 @@ def _file_evidence(rel: str, dirs: set[str]) -> tuple[str, int, str] | None:
     return None
 
 
+def _read_regular(path: Path, limit: int) -> bytes:
+    """At most `limit` bytes of a regular file; never blocks on a pipe or device swapped in (OSError for those)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    with os.fdopen(os.open(path, flags), "rb") as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a pipe, socket or device)", str(path))
+        return stream.read(limit)
+
+
 def _read_source(path: Path) -> str | None:
     try:
-        with open(path, "rb") as stream:
-            data = stream.read(_MAX_SOURCE_BYTES)
+        data = _read_regular(path, _MAX_SOURCE_BYTES)
     except OSError:
         return None
     for encoding in ("utf-8", "gb18030"):

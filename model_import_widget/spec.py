@@ -167,6 +167,10 @@ OBS_PATTERN = rf"^(obs:/)?/{OBS_BUCKET_PATTERN}(/{OBS_SEGMENT_PATTERN})+/?$"
 """An OBS folder: a bucket and at least one folder in it (the service takes no bucket root as a model's source)."""
 OBS_URL_PATTERN = r"^https?://(?P<bucket>[^./]+)\.obs\.[^/]+(?P<path>/.*)?$"
 """The service's own spelling of an OBS folder, https://bucket.obs.<region>.<domain>/dir/ (path with its leading /)."""
+MAX_PACKAGE_FILES = 200_000
+"""The most files one model package may hold (the walk refuses more before anything is registered)."""
+MAX_PACKAGE_DEPTH = 64
+"""The deepest folder nesting a model package may have."""
 INITIAL_CONFIG_MAX_BYTES = 1024 * 1024
 """The largest initial_config (as JSON) sent: a config.json is a few KB, and the create request at most 12 MB."""
 SWR_IMAGE_PATTERN = r"^[a-zA-Z0-9.:_-]+/[a-z0-9._-]+/[a-zA-Z0-9._-]+:[a-zA-Z0-9._-]+$"

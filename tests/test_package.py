@@ -329,3 +329,21 @@ def test_infer_dependencies_maps_imports_to_pip_names(tmp_path):
 def test_infer_dependencies_of_a_folder_without_python(tmp_path):
     assert infer_dependencies(tmp_path) == []
     assert infer_dependencies(tmp_path / "absent") == []
+
+
+def test_a_config_json_linked_to_a_fifo_is_a_problem_and_never_blocks(tmp_path):
+    import os
+    import threading
+
+    model = tmp_path / "pkg" / "model"
+    model.mkdir(parents=True)
+    os.mkfifo(model / "pipe")
+    (model / "config.json").symlink_to(model / "pipe")
+    (model / "customize_service.py").write_text("class S: pass\n")
+    reports = []
+    thread = threading.Thread(target=lambda: reports.append(inspect(tmp_path / "pkg")), daemon=True)
+    thread.start()
+    thread.join(10)
+    assert reports, "inspect blocked on a FIFO"
+    messages = [p["message"] for p in reports[0].problems]
+    assert any("model/config.json is not a regular file" in m for m in messages), messages

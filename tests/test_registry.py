@@ -423,13 +423,11 @@ def test_unreadable_config_json_is_refused_naming_line_and_column(registry, tmp_
     assert "runtime" in problems[0]
 
 
-def test_a_package_changed_after_the_check_fails_and_keeps_its_files_until_deleted(registry, tmp_path):
+def test_a_package_changed_after_the_walk_fails_naming_the_file(registry, tmp_path):
     source = make_package(tmp_path / "p")
     info = failed_import(registry, source)
     assert info["model_status"] == "failed"
-    assert failure(registry, info["model_id"]).startswith("model/config.json line 1, column 1: ")  # the copy counts
-    assert any(t.startswith("Copied") for t in event_texts(registry, info["model_id"]))
-    assert registry.model_files(info["model_id"])
+    assert "model/config.json: changed while it was being imported" in failure(registry, info["model_id"])
     registry.delete_model(info["model_id"])
     assert blob_count(registry) == 0
 
@@ -945,3 +943,88 @@ def test_a_blob_doomed_by_a_delete_but_claimed_again_stays(registry, tmp_path):
     registry._index.sweep_doomed(registry.store)
     assert second["model_status"] == "published" and _referenced_blobs_exist(registry) == []
     assert {p.read_bytes() for p in registry.model_files(second["model_id"]).values()} >= {b"x" * 5000}
+
+
+# ---- the walk: bounded, no recursion, nothing special ever opened --------------------------------------------------
+
+
+def test_a_folder_1500_deep_is_refused_with_a_message_not_a_recursion_error(registry, tmp_path):
+    source = make_package(tmp_path / "p")
+    top = deep = str(source / "model")
+    for _ in range(1500):  # one level at a time: makedirs itself would recurse 1500 deep
+        deep += "/d"
+        os.mkdir(deep)
+    with open(deep + "/leaf.bin", "wb") as stream:
+        stream.write(b"x")
+    try:
+        with pytest.raises(ServiceError, match="more than 64 folders deep"):
+            registry.create_model(fields(source))
+        assert_nothing_registered(registry)
+    finally:  # shutil.rmtree (pytest's clean-up) recurses: take the tree down one level at a time
+        os.unlink(deep + "/leaf.bin")
+        while deep != top:
+            os.rmdir(deep)
+            deep = os.path.dirname(deep)
+
+
+def test_links_that_multiply_each_other_are_bounded(registry, tmp_path, monkeypatch):
+    from model_import_widget import spec
+
+    monkeypatch.setattr(spec, "MAX_PACKAGE_FILES", 5000)
+    source = make_package(tmp_path / "p")
+    level = source / "model" / "d00"
+    level.mkdir()
+    (level / "empty.bin").write_bytes(b"")
+    for n in range(1, 15):  # each folder links twice to the one before it: 2**14 paths to one empty file
+        nxt = source / "model" / f"d{n:02d}"
+        nxt.mkdir()
+        (nxt / "a").symlink_to(level)
+        (nxt / "b").symlink_to(level)
+        level = nxt
+    started = time.monotonic()
+    with pytest.raises(ServiceError, match="more than 5,000 files"):
+        registry.create_model(fields(source))
+    assert time.monotonic() - started < 20
+    assert_nothing_registered(registry)
+
+
+def test_a_fifo_behind_a_link_is_refused_without_being_opened(registry, tmp_path):
+    source = make_package(tmp_path / "p")
+    os.mkfifo(source / "model" / "pipe")
+    (source / "model" / "weights-link.bin").symlink_to(source / "model" / "pipe")
+    done = []
+    thread = threading.Thread(target=lambda: done.append(pytest.raises(ServiceError, registry.create_model,
+                                                                        fields(source))), daemon=True)
+    thread.start()
+    thread.join(10)
+    assert done, "the walk blocked on a FIFO"
+    assert "not a regular file" in str(done[0].value)
+    assert_nothing_registered(registry)
+
+
+def test_a_name_that_is_not_utf8_is_refused_before_registering_and_named(registry, tmp_path):
+    source = make_package(tmp_path / "p")
+    with open(os.path.join(os.fsencode(source / "model"), b"caf\xe9.bin"), "wb") as stream:  # Latin-1 é
+        stream.write(b"x")
+    with pytest.raises(ServiceError, match=r"caf\\xe9\.bin is not UTF-8 text"):
+        registry.create_model(fields(source))
+    assert_nothing_registered(registry)
+
+
+def test_a_file_rewritten_during_its_copy_fails_the_import_naming_it_never_published_torn(registry, tmp_path,
+                                                                                          monkeypatch):
+    CountingHasher(monkeypatch, delay=0.02)  # the copy of the big file takes a while
+    source = make_package(tmp_path / "p", files={"big.bin": os.urandom(12 << 20)})
+    big = source / "model" / "big.bin"
+    rewritten = []
+
+    def rewrite_mid_copy(progress):  # the test's hook: the import thread reports progress while workers copy
+        if 0 < progress.bytes_done < progress.bytes_total and not rewritten:
+            with open(big, "r+b") as stream:
+                stream.seek(6 << 20)
+                stream.write(b"torn" * 1024)
+            rewritten.append(True)
+
+    info = registry.wait_model(registry.create_model(fields(source), progress=rewrite_mid_copy), timeout=60)
+    assert rewritten and info["model_status"] == "failed"
+    assert "model/big.bin: changed while it was being imported" in failure(registry, info["model_id"])

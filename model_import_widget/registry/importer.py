@@ -183,6 +183,11 @@ def same_as_walked(fd: int, file: SourceFile) -> bool:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev) == file.stat_key
 
 
+def _same_content_stat(st: os.stat_result, file: SourceFile) -> bool:
+    """The walked file, with the size and modification time the walk saw (its ctime may move: chmod, a link)."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) == (file.dev, file.ino, file.size, file.mtime_ns)
+
+
 def changed_text(rel: str) -> str:
     return f"{rel} changed while it was being imported; wait until it is written completely and import again."
 
@@ -200,25 +205,38 @@ def package_tree(folder: Path, shown_as: str) -> tuple[SourceTree, str]:
 def walk(folder: Path, shown_as: str, prefix: str = "") -> SourceTree:
     """Every file under `folder`, following symlinks that stay inside it; refuses the folder before any import.
 
-    Leaves out EXCLUDED_DIRS. A symlink pointing outside the folder, a dangling or looping one, or a file that is
-    not a regular file is a ServiceError naming it; so is a package over MAX_PACKAGE_BYTES (ModelArts.3044).
-    `prefix` ("model/") is put before every path, for a model/ folder given as the package itself.
+    Leaves out EXCLUDED_DIRS. Links inside the folder are followed as `cp -rL` would (a folder linked twice is
+    imported twice; its files are stored once). Refused, as a ServiceError naming the entry: a symlink pointing
+    outside the folder, a dangling one, one that leads back into a folder that contains it (a loop), anything that is
+    not a regular file or a folder (checked by stat, never opened), a name that is not UTF-8, and a package over
+    spec.MAX_PACKAGE_FILES files, spec.MAX_PACKAGE_DEPTH folders deep or MAX_PACKAGE_BYTES (ModelArts.3044) — which
+    also bounds what links that multiply each other can expand to. No recursion: any depth is walked with an explicit
+    stack. `prefix` ("model/") is put before every path, for a model/ folder given as the package itself.
     """
+    from ..spec import MAX_PACKAGE_DEPTH, MAX_PACKAGE_FILES
+
     root = Path(os.path.realpath(folder))
     files: list[SourceFile] = []
     dirs: set[str] = set()
     total = 0
-
     refuse = noncompliant
-
-    def descend(real_dir: str, rel_dir: str, ancestors: frozenset[str]) -> None:
-        nonlocal total
+    stack: list[tuple[str, str, int, frozenset[str]]] = [(str(root), prefix, 0, frozenset({str(root)}))]
+    if prefix:
+        dirs.add(prefix.rstrip("/"))
+    while stack:
+        real_dir, rel_dir, depth, ancestors = stack.pop()
         try:
             entries = sorted(os.scandir(real_dir), key=lambda e: e.name)
         except OSError as exc:
             raise refuse(f"the folder {rel_dir or '.'} cannot be read ({exc.strerror}).") from exc
         for entry in entries:
             rel = f"{rel_dir}{entry.name}"
+            try:
+                rel.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                raise refuse(f"the name {shown} is not UTF-8 text (it was written in another encoding); rename it "
+                             "with plain letters, digits, - and _.") from None
             path = entry.path
             if entry.is_symlink():
                 target = os.path.realpath(path)
@@ -238,20 +256,23 @@ def walk(folder: Path, shown_as: str, prefix: str = "") -> SourceTree:
                 real = os.path.realpath(path)
                 if real in ancestors:
                     raise refuse(f"the symbolic link {rel} points to {real}, a folder that contains it (a loop).")
+                if depth + 1 > MAX_PACKAGE_DEPTH:
+                    raise refuse(f"{rel} is more than {MAX_PACKAGE_DEPTH} folders deep; a model package is never that "
+                                 "deep: flatten it.")
                 dirs.add(rel)
-                descend(real, rel + "/", ancestors | {real})
+                stack.append((real, rel + "/", depth + 1, ancestors | {real}))
             elif stat.S_ISREG(st.st_mode):
                 files.append(SourceFile(rel, path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev))
                 total += st.st_size
                 if total > MAX_PACKAGE_BYTES:
                     raise ServiceError(500, "ModelArts.3044", f"Model file ({shown_as}) is larger than "
                                                               f"{_limit_text(MAX_PACKAGE_BYTES)} and cannot be imported.")
+                if len(files) > MAX_PACKAGE_FILES:
+                    raise refuse(f"the folder holds more than {MAX_PACKAGE_FILES:,} files; a model package this large "
+                                 "is almost always a data set or a cache by mistake: import the model's own files.")
             else:
                 raise refuse(f"{rel} is not a regular file (a pipe, socket or device); remove it from the folder.")
-
-    if prefix:
-        dirs.add(prefix.rstrip("/"))
-    descend(str(root), prefix, frozenset({str(root)}))
+    files.sort(key=lambda f: f.rel)
     return SourceTree(root, tuple(files), total, frozenset(dirs), prefix)
 
 
@@ -346,6 +367,8 @@ class Copier:
         hasher = new_hasher(self.hash_name)
         part: str | None = None
         with os.fdopen(open_walked(file, same_stat=False), "rb", buffering=0) as source:
+            if not _same_content_stat(os.fstat(source.fileno()), file):
+                raise SourceSwapped(errno.EAGAIN, changed_text(file.rel))  # rewritten since the walk
             try:
                 if file.size <= SMALL_FILE_BYTES:
                     data = source.readall()
@@ -361,6 +384,8 @@ class Copier:
                     size = self._stream(source, part, hasher, buffer)
                     key = f"{self.hash_name}:{hasher.hexdigest()}"
                 after = os.fstat(source.fileno())
+                if size != file.size or not _same_content_stat(after, file):  # written to while it was read: torn
+                    raise SourceSwapped(errno.EAGAIN, changed_text(file.rel))
             except BaseException:
                 if part is not None:
                     _unlink_quietly(part)
