@@ -28,6 +28,11 @@ MAX_CONFIG_BYTES = 16 * 1024 * 1024
 """A config.json is a few kilobytes; anything this large is not one (and is not read into memory)."""
 
 MAX_NESTING = 200
+MAX_VALUES = 100_000
+"""The most values (numbers, texts, lists, objects) a config.json may hold: a real one has hundreds; more is a data
+file, and reading millions would take gigabytes."""
+MAX_WARNINGS = 200
+"""Warnings kept for one file; the rest are counted in one last warning."""
 
 MODEL_TYPES = ("TensorFlow", "MXNet", "Caffe", "Spark_MLlib", "Scikit_Learn", "XGBoost", "Image", "PyTorch",
                "Template", "MindSpore", "Custom")
@@ -90,7 +95,7 @@ def load(path: str | os.PathLike[str]) -> ConfigFile:
 def loads(data: str | bytes | bytearray | memoryview, path: str | os.PathLike[str] | None = None) -> ConfigFile:
     """Read config.json content held in memory; `path` only names it in messages."""
     where = os.fspath(path) if path is not None else None
-    warnings: list[ConfigWarning] = []
+    warnings: list[ConfigWarning] = _Capped()
     encoding = "utf-8"
     if isinstance(data, (bytes, bytearray, memoryview)):
         data = bytes(data)
@@ -112,7 +117,22 @@ def loads(data: str | bytes | bytearray | memoryview, path: str | os.PathLike[st
     document = parser.parse_document()
     normaliser = _Normaliser(parser.where, warnings)
     fields = normaliser.build(document)
-    return ConfigFile(fields=fields, warnings=warnings, path=Path(where) if where else None, encoding=encoding)
+    kept = list(warnings)
+    if warnings.dropped:
+        kept.append(ConfigWarning(f"… and {warnings.dropped:,} more warnings like these", None))
+    return ConfigFile(fields=fields, warnings=kept, path=Path(where) if where else None, encoding=encoding)
+
+
+class _Capped(list):
+    """A warnings list that keeps the first MAX_WARNINGS and counts the rest (a hostile file can make millions)."""
+
+    dropped = 0
+
+    def append(self, item: Any) -> None:
+        if len(self) < MAX_WARNINGS:
+            super().append(item)
+        else:
+            self.dropped += 1
 
 
 class _Lines:
@@ -257,6 +277,7 @@ class _Parser:
         self.where: dict[tuple[Any, ...], int] = {}
         self._odd_space_warned = False
         self._control_warned = False
+        self.values = 0
 
     def error(self, message: str, pos: int) -> ConfigFileError:
         line, column = self.lines.line_col(min(pos, self.n))
@@ -308,6 +329,10 @@ class _Parser:
         s = self.s
         if i >= self.n:
             raise self.error("the file ends where a value is expected", i)
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise self.error(f"holds more than {MAX_VALUES:,} values: a config.json describes a model in a few "
+                             "hundred; is this a data file?", i)
         c = s[i]
         if c == '"':
             return self.string(i)

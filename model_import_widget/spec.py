@@ -167,6 +167,16 @@ OBS_PATTERN = rf"^(obs:/)?/{OBS_BUCKET_PATTERN}(/{OBS_SEGMENT_PATTERN})+/?$"
 """An OBS folder: a bucket and at least one folder in it (the service takes no bucket root as a model's source)."""
 OBS_URL_PATTERN = r"^https?://(?P<bucket>[^./]+)\.obs\.[^/]+(?P<path>/.*)?$"
 """The service's own spelling of an OBS folder, https://bucket.obs.<region>.<domain>/dir/ (path with its leading /)."""
+MAX_PATH_CHARS = 1024
+"""The longest path or URL a field takes (a folder, an OBS path, execution code, an API path)."""
+MAX_RUNTIME_CHARS = 256
+"""The longest runtime name or SWR image address."""
+MAX_PACKAGE_NAME_CHARS = 128
+MAX_PACKAGE_VERSION_CHARS = 64
+MAX_JSON_DEPTH = 64
+"""The deepest nesting apis and initial_config may have (a real one is a few levels deep)."""
+MAX_APIS_TEXT_CHARS = 1024 * 1024
+"""The longest apis given as JSON text."""
 MAX_PACKAGE_FILES = 200_000
 """The most files one model package may hold (the walk refuses more before anything is registered)."""
 MAX_PACKAGE_DEPTH = 64
@@ -225,7 +235,9 @@ class Param(_SeedObject):
 
     model_config = _MODEL_CONFIG
 
-    url: Annotated[str, _rule(pattern=URL_PATTERN, msg_pattern="url must be a request path starting with /, like / or /predict")] = "/"
+    url: Annotated[str, _rule(pattern=URL_PATTERN, max_length=MAX_PATH_CHARS,
+                              msg_pattern="url must be a request path starting with /, like / or /predict",
+                              msg_maxLength=f"url must be at most {MAX_PATH_CHARS} characters")] = "/"
     """Request path
     The inference API path this parameter belongs to; must start with /, usually /."""
 
@@ -265,13 +277,15 @@ class Package(_SeedObject):
 
     model_config = _MODEL_CONFIG
 
-    package_name: Annotated[str, _rule(pattern=PACKAGE_NAME_PATTERN,
+    package_name: Annotated[str, _rule(pattern=PACKAGE_NAME_PATTERN, max_length=MAX_PACKAGE_NAME_CHARS,
+                                       msg_maxLength=f"package name must be at most {MAX_PACKAGE_NAME_CHARS} characters",
                                        msg_required="package name is required, e.g. numpy",
                                        msg_pattern="package name must be a pip distribution name (letters, digits, . _ -), like numpy")]
     """Package
     The pip distribution name, e.g. numpy (no version here: use Version and Restraint)."""
 
-    package_version: Annotated[Optional[str], _rule(pattern=PACKAGE_VERSION_PATTERN,
+    package_version: Annotated[Optional[str], _rule(pattern=PACKAGE_VERSION_PATTERN, max_length=MAX_PACKAGE_VERSION_CHARS,
+                                                    msg_maxLength=f"package version must be at most {MAX_PACKAGE_VERSION_CHARS} characters",
                                                     msg_pattern="package version must be a pip version like 1.15.0 or 2.0.0rc1")] = None
     """Version
     The version to pin, e.g. 1.15.0; leave blank for the latest."""
@@ -333,7 +347,9 @@ class Api(BaseModel):
     """Protocol
     http or https."""
 
-    url: Annotated[str, _rule(pattern=URL_PATTERN, msg_pattern="url must be a request path starting with /, like /")] = "/"
+    url: Annotated[str, _rule(pattern=URL_PATTERN, max_length=MAX_PATH_CHARS,
+                              msg_pattern="url must be a request path starting with /, like /",
+                              msg_maxLength=f"url must be at most {MAX_PATH_CHARS} characters")] = "/"
     """Path
     The inference path; / for every type except Image."""
 
@@ -374,7 +390,8 @@ class ModelSpec(BaseModel):
     """Location type
     OBS_SOURCE for an OBS folder, LOCAL_SOURCE for a folder on this machine."""
 
-    source_location: Annotated[str, _rule(min_length=1,
+    source_location: Annotated[str, _rule(min_length=1, max_length=MAX_PATH_CHARS,
+                                          msg_maxLength=f"source location must be at most {MAX_PATH_CHARS} characters",
                                           msg_required="source location is required: the folder that contains model/",
                                           msg_minLength="source location is required: the folder that contains model/")]
     """Source location
@@ -396,7 +413,8 @@ class ModelSpec(BaseModel):
     """Description
     At most 100 characters, none of !<>=&'"."""
 
-    execution_code: Annotated[Optional[str], _rule(pattern=EXECUTION_CODE_PATTERN,
+    execution_code: Annotated[Optional[str], _rule(pattern=EXECUTION_CODE_PATTERN, max_length=MAX_PATH_CHARS,
+                                                   msg_maxLength=f"execution code must be at most {MAX_PATH_CHARS} characters",
                                                    msg_pattern="execution code must be a file named customize_service.py")] = None
     """Execution code
     Path of customize_service.py in model/ of the source location. Usually left blank."""
@@ -413,7 +431,8 @@ class ModelSpec(BaseModel):
     """Model source
     auto for an ExeML model; blank otherwise."""
 
-    runtime: Optional[str] = None
+    runtime: Annotated[Optional[str], _rule(max_length=MAX_RUNTIME_CHARS,
+                                            msg_maxLength=f"runtime must be at most {MAX_RUNTIME_CHARS} characters")] = None
     """Runtime
     The inference environment for the type, e.g. python3.6 or pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64."""
 
@@ -614,7 +633,13 @@ def _normalise(data: dict[str, Any], warnings: list[dict[str, Any]], errors: lis
         data["apis"] = _normalise_apis(data["apis"], warnings, errors)
     if isinstance(data.get("initial_config"), (str, bytes)):
         try:
+            if len(data["initial_config"]) > INITIAL_CONFIG_MAX_BYTES:
+                raise ValueError(f"it is {len(data['initial_config']):,} characters; at most {INITIAL_CONFIG_MAX_BYTES:,}")
             data["initial_config"] = json.loads(data["initial_config"])
+        except RecursionError:
+            errors.append(_error(("initial_config",), "initial_config_too_deep",
+                                 f"initial config is nested more than {MAX_JSON_DEPTH} levels deep", None))
+            data.pop("initial_config")
         except ValueError as exc:
             errors.append(_error(("initial_config",), "initial_config_json",
                                  f"initial config is not valid JSON ({exc}); give a dict or the JSON text of one", None))
@@ -654,8 +679,15 @@ def _normalise_apis(apis: Any, warnings: list[dict[str, Any]], errors: list[Init
     if isinstance(apis, (bytes, bytearray)):
         apis = apis.decode("utf-8", "replace")
     if isinstance(apis, str):
+        if len(apis) > MAX_APIS_TEXT_CHARS:
+            errors.append(_error(("apis",), "apis_too_long", f"apis is {len(apis):,} characters of JSON; at most "
+                                 f"{MAX_APIS_TEXT_CHARS:,}: an API description is a few KB", None))
+            return []
         try:
             apis = json.loads(apis)
+        except RecursionError:
+            errors.append(_error(("apis",), "apis_too_deep", f"apis is nested more than {MAX_JSON_DEPTH} levels deep", None))
+            return []
         except ValueError as exc:
             where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
             errors.append(_error(("apis",), "apis_json", f"apis is not valid JSON{where}: {getattr(exc, 'msg', exc)}", apis))
@@ -663,6 +695,9 @@ def _normalise_apis(apis: Any, warnings: list[dict[str, Any]], errors: list[Init
     apis = _as_list(apis)
     if not isinstance(apis, list):
         return apis  # the native check reports the wrong type
+    if _depth_over(apis, MAX_JSON_DEPTH):
+        errors.append(_error(("apis",), "apis_too_deep", f"apis is nested more than {MAX_JSON_DEPTH} levels deep", None))
+        return []
     fixed = []
     for index, api in enumerate(apis):
         if isinstance(api, dict):
@@ -748,7 +783,7 @@ def _cross_field_errors(data: dict[str, Any], warnings: list[dict[str, Any]]) ->
             warnings.append({"field": "runtime", "message": "Image models bring their own environment; the runtime is ignored"})
         elif not _runtime_known(model_type, runtime.strip()):
             known = ", ".join(known_runtimes(model_type)[:4]) + (", …" if len(known_runtimes(model_type)) > 4 else "") or "none"
-            warnings.append({"field": "runtime", "message": f"runtime {runtime.strip()!r} is not one this tool knows for {model_type} "
+            warnings.append({"field": "runtime", "message": f"runtime {_shown(runtime.strip(), 60)!r} is not one this tool knows for {model_type} "
                                                             f"(known: {known}); the service checks it against the runtimes of your region"})
     return errors
 
@@ -757,6 +792,9 @@ def _initial_config_errors(config: Any) -> list[InitErrorDetails]:
     """initial_config travels as JSON text: only JSON values, and small enough for the service's request."""
     if not isinstance(config, dict):
         return []
+    if _depth_over(config, MAX_JSON_DEPTH):
+        return [_error(("initial_config",), "initial_config_too_deep",
+                       f"initial config is nested more than {MAX_JSON_DEPTH} levels deep", None)]
     try:
         size = len(json.dumps(config, ensure_ascii=False, allow_nan=False).encode())
     except (TypeError, ValueError) as exc:
@@ -928,6 +966,18 @@ def suggest_model_name(text: str) -> str:
 # Messages: each rule's message comes from its field (`x-messages`); the explainers below add what
 # exactly is wrong and how to fix it. They phrase errors; they decide nothing.
 # --------------------------------------------------------------------------------------------------
+
+
+def _depth_over(value: Any, limit: int) -> bool:
+    """Whether lists and dicts nest deeper than `limit` (walked with a stack: no recursion, whatever the depth)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, tuple, dict)):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
 
 
 def _shown(value: Any, limit: int = 40) -> str:

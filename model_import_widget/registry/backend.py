@@ -446,7 +446,9 @@ class EmbeddedRegistry(RegistryBackend):
         if model_type:
             where.append("model_type_lc = ?")
             params.append(model_type.lower())
-        total, rows = self._index.list_models(where, params, sort_by, order, offset * limit, limit)
+        # a page past any real count is empty, not an OverflowError of SQLite's 64-bit integers
+        total, rows = self._index.list_models(where, params, sort_by, order, min(offset * limit, 2 ** 62),
+                                              min(limit, 2 ** 31))
         models = [{
             "model_id": r[0], "model_name": r[1], "model_version": r[2], "model_type": r[3], "model_status": r[4],
             "description": r[5], "source_type": r[6], "model_size": r[7], "create_at": r[8],

@@ -172,7 +172,7 @@ class Model:
     @property
     def is_local(self) -> bool:
         """True for a model made with publish=False and not published yet."""
-        return self.model_id is None and self._fields is not None
+        return getattr(self, "model_id", None) is None and getattr(self, "_fields", None) is not None
 
     def publish_model(self, obs_location: Optional[str] = None, *, wait: bool = True,
                       progress: Optional[Callable[[Progress], None]] = None, cancel: Optional[threading.Event] = None,
@@ -275,9 +275,9 @@ class Model:
         if self.is_local:
             fields = self._fields or {}
             return f"<Model (local) {fields.get('model_name')} {fields.get('model_version') or '(next free version)'}>"
-        info = self._info or {}
+        info = getattr(self, "_info", None) or {}  # (a Model whose construction failed has no attributes yet)
         name = f" {info.get('model_name')} {info.get('model_version')}" if info else ""
-        return f"<Model {self.model_id}{name}>"
+        return f"<Model {getattr(self, 'model_id', None) or '(not created)'}{name}>"
 
     def __eq__(self, other: object) -> bool:
         if self.is_local or not isinstance(other, Model) or other.is_local:

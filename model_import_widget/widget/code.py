@@ -18,7 +18,7 @@ def sdk_code(fields: dict[str, Any], session: Any, wait: bool, order: list[str],
     if isinstance(data.get("apis"), str):
         try:
             data["apis"] = json.loads(data["apis"])
-        except ValueError:
+        except (ValueError, RecursionError):
             pass  # kept as typed; the rule table reports it
     if session.backend == "embedded":
         session_line = f"session = Session(backend=\"embedded\", home={str(session.home)!r})"
@@ -48,7 +48,10 @@ def _render(key: str, value: Any) -> str:
             + "".join(f"            Packages({_kwargs(p)}),\n" for p in group["packages"]) + "        ]),\n"
             for group in value) + "    ]"
     if key == "apis" and not isinstance(value, str):
-        return pprint.pformat(value, indent=1, width=100, sort_dicts=False).replace("\n", "\n    ")
+        try:
+            return pprint.pformat(value, indent=1, width=100, sort_dicts=False).replace("\n", "\n    ")
+        except RecursionError:  # nested deeper than Python's stack: as one line of JSON (the rule table refuses it)
+            return repr(json.dumps(value))
     return repr(value)
 
 
