@@ -13,6 +13,8 @@ from .errors import (
     ObsLocationError,
     PackageError,
     PermissionDeniedError,
+    RegistryDamagedError,
+    RegistryReadOnlyError,
     ServiceError,
     SpecValidationError,
     ThrottledError,
@@ -62,4 +64,6 @@ __all__ = [
     "NetworkError",
     "ObsLocationError",
     "PackageError",
+    "RegistryDamagedError",
+    "RegistryReadOnlyError",
 ]

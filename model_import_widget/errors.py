@@ -10,6 +10,9 @@ Messages say what is wrong and how to fix it. No exception ever carries a secret
     │                                   registered; .problems [{"path", "message"}] .source_location
     ├── CredentialsError                credentials are missing, incomplete or malformed
     ├── BackendUnavailableError         the chosen backend cannot be used from here (yet)
+    ├── RegistryDamagedError            the embedded registry's index cannot be trusted (empty, damaged, foreign,
+    │                                   newer, missing beside stored files); nothing was changed; .path
+    ├── RegistryReadOnlyError           the embedded registry's home is read-only: reading works, writing does not
     ├── ImportFailedError               the import ended `failed`; .model_id .events
     ├── ImportCancelledError            the cancel event was set; nothing stays registered; .model_id
     ├── ObsLocationError                (also ValueError) an OBS location that is not obs://bucket/dir/, or none given
@@ -25,6 +28,7 @@ Messages say what is wrong and how to fix it. No exception ever carries a secret
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 
@@ -68,6 +72,20 @@ class PackageError(ModelImportError, ValueError):
 
 class CredentialsError(ModelImportError):
     """Credentials are missing, incomplete or malformed. The message never contains a secret."""
+
+
+class RegistryDamagedError(ModelImportError):
+    """The embedded registry's index cannot be trusted, so it is not opened (and nothing is cleaned up); `.path`."""
+
+    def __init__(self, path: str, problem: str):
+        self.path = path
+        super().__init__(f"the model registry's index {path} {problem}. Nothing was changed: no stored file was "
+                         f"removed. See what is wrong with: python -m model_import_widget registry check "
+                         f"{os.path.dirname(path)}")
+
+
+class RegistryReadOnlyError(ModelImportError):
+    """The embedded registry's home cannot be written: listing and reading models work, importing and deleting not."""
 
 
 class BackendUnavailableError(ModelImportError):

@@ -707,7 +707,8 @@ def test_eight_processes_importing_at_once_lose_nothing(tmp_path):
     registry = EmbeddedRegistry(home)
     models = registry.list_models()["models"]
     assert sorted(m["model_name"] for m in models) == [f"model-{n}" for n in range(8)]
-    assert {m["model_status"] for m in models} == {"published"}
+    assert {m["model_status"] for m in models} == {"published"}, [
+        registry.get_model_events(m["model_id"]) for m in models if m["model_status"] != "published"]
     for model in models:
         n = int(model["model_name"].split("-")[1])
         files = registry.model_files(model["model_id"])

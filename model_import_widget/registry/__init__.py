@@ -6,6 +6,7 @@
     importer.py  source folders: resolve, walk, copy while hashing
     lint.py      what the service would refuse about a package, all at once, before anything is registered
     locks.py     per-import flock files that tell a live import from an interrupted one
+    doctor.py    `python -m model_import_widget registry check|repair`: diagnose, and rebuild a damaged index
 
 It imitates the service (spec §1–§3, §5); it never validates fields (spec.py does) and never uses the network.
 """

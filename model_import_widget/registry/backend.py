@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from ..errors import BackendUnavailableError, ModelNotFoundError, PackageError, ServiceError
+from ..errors import BackendUnavailableError, ModelNotFoundError, RegistryReadOnlyError, PackageError, ServiceError
 from ..backend import FINAL_STATUSES, Progress, ProgressCallback, RegistryBackend
 from ..spec import CONFIG_OVERRIDES, effective_config
 from .importer import (
@@ -109,15 +109,30 @@ class EmbeddedRegistry(RegistryBackend):
 
     def __init__(self, home: Path | str, *, hash_name: str | None = None, workers: int | None = None):
         self.home = Path(home).expanduser().absolute()
-        self.home.mkdir(parents=True, exist_ok=True)
+        if not self.home.is_dir():
+            self.home.mkdir(parents=True, exist_ok=True)
+        index_path = self.home / "registry.db"
+        self.read_only = not os.access(self.home, os.W_OK) or (index_path.exists() and not os.access(index_path,
+                                                                                                      os.W_OK))
         self.hash_name = hash_name or DEFAULT_HASH
         new_hasher(self.hash_name)  # fail now, not in an import thread
         self.workers = workers
-        self.store = BlobStore(self.home / "store")
+        self.store = BlobStore(self.home / "store", create=not self.read_only)
         self.imports_dir = self.home / "imports"
-        self.imports_dir.mkdir(exist_ok=True)
-        self._index = Index(self.home / "registry.db")
-        self.recover()
+        if not self.read_only:
+            self.imports_dir.mkdir(exist_ok=True)
+        # a missing index beside stored files is a lost index, not a new registry: never start an empty one on them
+        self._index = Index(index_path, read_only=self.read_only,
+                            create=index_path.exists() or not self.store.any_blob())
+        if not self.read_only:
+            self.recover()
+
+    def _writable(self, doing: str) -> None:
+        if self.read_only:
+            raise RegistryReadOnlyError(
+                f"the model registry at {self.home} is read-only (the folder cannot be written): listing and "
+                f"reading models work, {doing} does not. Use a writable folder: Session(home=...) or "
+                f"{ENV_HOME}=...")
 
     def __repr__(self) -> str:
         return f"<EmbeddedRegistry at {self.home}>"
@@ -126,6 +141,7 @@ class EmbeddedRegistry(RegistryBackend):
 
     def create_model(self, fields: dict[str, Any], *, progress: ProgressCallback | None = None,
                      cancel: threading.Event | None = None, obs_location: str | None = None) -> str:
+        self._writable("importing")
         for required in ("model_name", "model_version", "model_type", "source_location"):
             if not fields.get(required):
                 raise ServiceError(400, "ModelArts.3036",
@@ -502,6 +518,7 @@ class EmbeddedRegistry(RegistryBackend):
         row = self._index.model_row(model_id)
         if row is None:
             raise ModelNotFoundError(model_id)
+        self._writable("deleting")
         targets = [model_id]
         if cascade:
             targets += self._index.same_name_ids(row["model_name"], model_id, CASCADE_LIMIT - 1)
@@ -536,6 +553,7 @@ class EmbeddedRegistry(RegistryBackend):
     def collect_garbage(self) -> int:
         """Delete stored files that no model references; returns how many. Deleting a model already frees its
         files; this catches what a killed process left. Safe while other imports run."""
+        self._writable("collecting unused files")
         return self._index.collect_garbage(self.store)
 
     def _settle_if_abandoned(self, model_id: str, info: dict[str, Any]) -> bool:

@@ -7,6 +7,7 @@ busy), so many processes share one index. It stores no file content and never de
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -14,11 +15,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, NamedTuple, TypeVar
 
+from ..errors import RegistryDamagedError
 from .store import BlobStore
 
 T = TypeVar("T")
 
 SCHEMA_VERSION = 1
+FORMAT = "model_import_widget registry"
+"""meta 'format': what marks a registry.db as ours (a registry written before it had the key gets it on open)."""
 BUSY_TIMEOUT_MS = 30_000
 """What SQLite itself waits for a lock; `_retry` goes on retrying past it up to RETRY_SECONDS."""
 RETRY_SECONDS = 300.0
@@ -139,14 +143,39 @@ def version_key(version: str) -> int:
 class Index:
     """One connection to <home>/registry.db. Thread-safe (one lock); each import thread opens its own."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, read_only: bool = False, create: bool = True):
+        """Open the index; RegistryDamagedError when the file cannot be trusted (never mistaken for an empty one).
+
+        `create` allows making a new file when there is none; `read_only` opens it for reading only (a read-only
+        home: nothing is migrated, written or cleaned up).
+        """
         self.path = Path(path)
+        self.read_only = read_only
         self._lock = threading.RLock()
+        _check_file(self.path, create)
         deadline = time.monotonic() + RETRY_SECONDS
-        self._db = _retry(self._connect, deadline)
-        _retry(self._create_schema, deadline)
+        try:
+            self._db = _retry(self._connect, deadline)
+            try:
+                _retry(self._check_format if read_only else self._create_schema, deadline)
+            except BaseException:
+                self._db.close()
+                raise
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
+                raise
+            if "file is not a database" in str(exc):
+                raise RegistryDamagedError(str(self.path), "is not an SQLite database (damaged, or another file put "
+                                                           "in its place)") from None
+            raise RegistryDamagedError(str(self.path), f"cannot be read by SQLite ({exc})") from None
 
     def _connect(self) -> sqlite3.Connection:
+        if self.read_only:  # with no -wal file left, immutable: SQLite then needs no -shm file it cannot create
+            wal = self.path.with_name(self.path.name + "-wal").exists()
+            db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro{'' if wal else '&immutable=1'}", uri=True,
+                                 isolation_level=None, check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            return db
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                              check_same_thread=False)
         try:
@@ -161,12 +190,34 @@ class Index:
         db.row_factory = sqlite3.Row
         return db
 
+    def _check_format(self) -> bool:
+        """True for a new, empty database; RegistryDamagedError for one that is not a registry of this format."""
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            if self.read_only:
+                raise RegistryDamagedError(str(self.path), "holds no tables at all (an empty database)")
+            return True
+        meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall()) if "meta" in tables else {}
+        if "models" not in tables or "schema_version" not in meta or meta.get("format", FORMAT) != FORMAT:
+            raise RegistryDamagedError(str(self.path), "is an SQLite database of something else, not a model "
+                                                       "registry")
+        version = meta["schema_version"]
+        if not version.isdigit() or int(version) > SCHEMA_VERSION:
+            raise RegistryDamagedError(str(self.path), f"was written by a newer model_import_widget (format {version}; "
+                                                       f"this one reads {SCHEMA_VERSION}): upgrade it "
+                                                       "(pip install -U model_import_widget)")
+        return False
+
     def _create_schema(self) -> None:
         with self.writing() as db:
+            new = self._check_format()
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
-                    db.execute(statement)
+                    db.execute(statement)  # additive: a registry written before a table existed gets it here
             db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('format', ?)", (FORMAT,))
+            if new:
+                db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('created_at', ?)", (str(time.time_ns()),))
 
     def close(self) -> None:
         with self._lock:
@@ -327,6 +378,8 @@ class Index:
         blob in and committing its reference). Holds the write lock throughout, so no import can be midway."""
         removed = self.sweep_doomed(store)
         with self.writing() as db:
+            if db.execute("SELECT 1 FROM meta WHERE key = 'keep_unreferenced'").fetchone() is not None:
+                return removed  # a repaired index: its lost rows may still refer to what looks unreferenced
             referenced = {r[0] for r in db.execute("SELECT DISTINCT blob FROM files")}
             stray = [key for key in store.keys() if key not in referenced]
             db.executemany("DELETE FROM stat_cache WHERE blob = ?", ((key,) for key in stray))
@@ -371,6 +424,22 @@ class Index:
 
     def model_files(self, model_id: str) -> list[sqlite3.Row]:
         return self._read("SELECT path, blob, size FROM files WHERE model_id = ? ORDER BY path", (model_id,))
+
+
+def _check_file(path: Path, create: bool) -> None:
+    """Refuse, before SQLite sees it, a registry.db that is empty, and a missing one where one is expected (`create`
+    False). By stat only: opening and closing the file here would drop the POSIX locks SQLite holds on it in this
+    process (its connections to the same file), which lets another process take the WAL from under them."""
+    try:
+        size = os.stat(path).st_size
+    except FileNotFoundError:
+        if not create:
+            raise RegistryDamagedError(str(path), "is missing, while the registry's store holds files") from None
+        return
+    except OSError as exc:
+        raise RegistryDamagedError(str(path), f"cannot be read ({exc.strerror})") from None
+    if size == 0:
+        raise RegistryDamagedError(str(path), "is empty (0 bytes): it was truncated or replaced")
 
 
 def _remove_each(store: BlobStore, keys: list[str]) -> int:

@@ -58,10 +58,18 @@ def _syncfs() -> Any:
 class BlobStore:
     """Blob files under `root`; a key is "<algorithm>:<hex digest>"."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, *, create: bool = True):
         self.root = Path(root)
         self.blobs = self.root / "blobs"
-        self.blobs.mkdir(parents=True, exist_ok=True)
+        if create:
+            self.blobs.mkdir(parents=True, exist_ok=True)
+
+    def any_blob(self) -> bool:
+        """Whether the store holds at least one blob (stops at the first)."""
+        for algorithm in HASHES:
+            for _ in (self.blobs / algorithm).glob("??/*"):
+                return True
+        return False
 
     def path(self, key: str) -> Path:
         algorithm, _, digest = key.partition(":")
