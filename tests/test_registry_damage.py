@@ -159,3 +159,61 @@ def test_the_form_shows_a_read_only_home_under_the_button(read_only, tmp_path):
         form._submit_button.click()
         form._worker.join(10) if getattr(form, "_worker", None) else None
         assert "read-only" in form._summary.value
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 3 MB file system for the registry's home (a tmpfs; needs root, skipped where the machine cannot mount)."""
+    target = tmp_path / "small-disk"
+    target.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(target)], capture_output=True).returncode:
+        pytest.skip("this machine cannot mount a tmpfs (needs root)")
+    try:
+        yield target
+    finally:
+        subprocess.run(["umount", str(target)], capture_output=True)
+
+
+def test_a_full_disk_ends_the_import_failed_says_so_and_frees_what_it_copied(small_disk, tmp_path):
+    big = Path(package(tmp_path / "big"))
+    (big / "model" / "weights.pth").write_bytes(os.urandom(5 << 20))  # more than the disk holds
+    registry = EmbeddedRegistry(small_disk / "home")
+    model_id = registry.create_model({"model_name": "big", "model_version": "1.0.0", "model_type": "PyTorch",
+                                      "source_location_type": "LOCAL_SOURCE", "source_location": str(big)})
+    info = registry.wait_model(model_id, timeout=60)
+    assert info["model_status"] == "failed"
+    failure = [e["event_info"] for e in registry.get_model_events(model_id) if e["event_type"] == "failed"]
+    assert len(failure) == 1 and "is full: free some space" in failure[0] and str(small_disk / "home") in failure[0]
+    assert blobs(small_disk / "home") == [] and os.listdir(registry.imports_dir) == []  # the bytes went
+    small = registry.create_model({"model_name": "small", "model_version": "1.0.0", "model_type": "PyTorch",
+                                   "source_location_type": "LOCAL_SOURCE", "source_location": package(tmp_path / "s")})
+    assert registry.wait_model(small, timeout=60)["model_status"] == "published"  # there is room again
+
+
+def test_a_disk_too_full_even_for_the_index_never_leaves_a_model_publishing(small_disk, tmp_path):
+    home = small_disk / "home"
+    registry = EmbeddedRegistry(home)
+    source = Path(package(tmp_path / "p"))
+    (source / "model" / "weights.pth").write_bytes(os.urandom(1 << 20))
+    filler = small_disk / "filler"
+
+    def fill_the_disk(progress):  # once copying starts, nothing else fits: not the blob, not the index's writes
+        if not filler.exists():
+            with open(filler, "wb") as stream:
+                try:
+                    while True:
+                        stream.write(b"\0" * 65536)
+                except OSError:
+                    pass
+
+    model_id = registry.create_model({"model_name": "p", "model_version": "1.0.0", "model_type": "PyTorch",
+                                      "source_location_type": "LOCAL_SOURCE", "source_location": str(source)},
+                                     progress=fill_the_disk)
+    info = registry.wait_model(model_id, timeout=60)
+    filler.unlink()
+    status = info["model_status"] if info["model_status"] != "publishing" else EmbeddedRegistry(home).get_model(
+        model_id)["model_status"]
+    assert status == "failed"  # at once, or at the latest when the registry is opened next
+    reopened = EmbeddedRegistry(home)
+    failure = [e["event_info"] for e in reopened.get_model_events(model_id) if e["event_type"] == "failed"]
+    assert failure and ("is full" in failure[-1] or "Import interrupted" in failure[-1]), failure

@@ -6,8 +6,10 @@ validate fields (the SDK did, with spec.py) and never opens a network connection
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -243,7 +245,7 @@ class EmbeddedRegistry(RegistryBackend):
             details, checks, problem = self._check_package(job, stored)
             events += checks
             if problem is not None:
-                index.finish_model(job.model_id, "failed", None, events + [("failed", problem)], model_size=size)
+                index.fail_import(job.model_id, events + [("failed", problem)], self.store)
                 return
             if job.cancelled():
                 raise _Cancelled()
@@ -257,9 +259,9 @@ class EmbeddedRegistry(RegistryBackend):
         except ModelVanished:
             pass  # deleted (perhaps by another process) while importing: its references went with it
         except CopyFailed as exc:
-            self._fail(index, job, str(exc) + ". The import stopped; delete the model and import it again.")
+            self._fail(index, job, copier, _copy_failure(exc, self.home))
         except Exception as exc:  # never leave a model `publishing` behind a live process
-            self._fail(index, job, f"Import failed: {type(exc).__name__}: {exc}")
+            self._fail(index, job, copier, _failure(exc, self.home))
         finally:
             if copier is not None:
                 copier.close()
@@ -270,11 +272,23 @@ class EmbeddedRegistry(RegistryBackend):
                 _jobs.pop(job.model_id, None)
             job.done.set()
 
-    def _fail(self, index: Index | None, job: _Job, info: str) -> None:
-        try:
-            (index or self._index).finish_model(job.model_id, "failed", None, [("failed", info)])
-        except ModelVanished:
-            pass
+    def _fail(self, index: Index | None, job: _Job, copier: Copier | None, info: str) -> None:
+        """End the import `failed` with `info`, freeing what it copied. The temp files go first, so a full disk has
+        room again for the index's own write; an index that still cannot be written is retried, then left to the
+        next open, which finds the import's lock free and marks it failed."""
+        if copier is not None:
+            copier.close()
+        shutil.rmtree(job.lock.temp_dir, ignore_errors=True)
+        for attempt in range(3):
+            try:
+                (index or self._index).fail_import(job.model_id, [("failed", info)], self.store)
+                return
+            except ModelVanished:
+                return
+            except sqlite3.Error:
+                if attempt == 2:
+                    return
+                time.sleep(0.2 * (attempt + 1))
 
     def _copy_files(self, job: _Job, index: Index, copier: Copier) -> tuple[dict[str, str], int, str]:
         """Reference every file of the package from the model; returns {path: blob}, the bytes, and an event text."""
@@ -578,6 +592,25 @@ class EmbeddedRegistry(RegistryBackend):
 
     def close(self) -> None:
         self._index.close()
+
+
+def _full_disk_advice(home: Path) -> str:
+    return (f"the disk that holds the model registry ({home}) is full: free some space, or give the registry a bigger "
+            f"disk ({ENV_HOME} or Session(home=...)); then delete this model and import it again. What it had copied "
+            "was removed")
+
+
+def _copy_failure(exc: CopyFailed, home: Path) -> str:
+    if getattr(exc.error, "errno", None) == errno.ENOSPC:
+        return f"Could not copy {exc.file.rel}: {_full_disk_advice(home)}."
+    return str(exc) + ". The import stopped and what it had copied was removed; delete the model and import it again."
+
+
+def _failure(exc: Exception, home: Path) -> str:
+    full = getattr(exc, "errno", None) == errno.ENOSPC or "database or disk is full" in str(exc)
+    if full:
+        return f"Import failed: {_full_disk_advice(home)}."
+    return f"Import failed: {type(exc).__name__}: {exc}. What it had copied was removed."
 
 
 def _drain(copier: Copier, timeout: float) -> list[Copied | CopyFailed]:

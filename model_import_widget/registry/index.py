@@ -287,6 +287,18 @@ class Index:
             for event_type, info in events:
                 _add_event(db, model_id, event_type, info)
 
+    def fail_import(self, model_id: str, events: list[tuple[str, str]], store: BlobStore) -> None:
+        """End an import `failed` with these events and drop its file references (a failed model cannot be used:
+        its bytes are freed now, not when it is deleted); one durable transaction, then the doomed blobs go.
+        ModelVanished if the model was deleted meanwhile."""
+        with self.writing(durable=True) as db:
+            _require_model(db, model_id)
+            db.execute("UPDATE models SET model_status = 'failed' WHERE model_id = ?", (model_id,))
+            for event_type, info in events:
+                _add_event(db, model_id, event_type, info)
+            _drop_files(db, model_id)
+        self.sweep_doomed(store)
+
     def add_event(self, model_id: str, event_type: str, info: str) -> None:
         with self.writing() as db:
             _require_model(db, model_id)
@@ -345,12 +357,7 @@ class Index:
             if db.execute("DELETE FROM models WHERE model_id = ?", (model_id,)).rowcount == 0:
                 return False
             db.execute("DELETE FROM events WHERE model_id = ?", (model_id,))
-            blobs = [r[0] for r in db.execute("SELECT DISTINCT blob FROM files WHERE model_id = ?", (model_id,))]
-            db.execute("DELETE FROM files WHERE model_id = ?", (model_id,))
-            unused = [b for b in blobs if db.execute("SELECT 1 FROM files WHERE blob = ? LIMIT 1", (b,)).fetchone()
-                      is None]
-            db.executemany("DELETE FROM stat_cache WHERE blob = ?", ((b,) for b in unused))
-            db.executemany("INSERT OR IGNORE INTO doomed (blob) VALUES (?)", ((b,) for b in unused))
+            _drop_files(db, model_id)
         self.sweep_doomed(store)
         return True
 
@@ -440,6 +447,16 @@ def _check_file(path: Path, create: bool) -> None:
         raise RegistryDamagedError(str(path), f"cannot be read ({exc.strerror})") from None
     if size == 0:
         raise RegistryDamagedError(str(path), "is empty (0 bytes): it was truncated or replaced")
+
+
+def _drop_files(db: sqlite3.Connection, model_id: str) -> None:
+    """Drop the model's file references and mark the blobs no other model references doomed (in the caller's
+    transaction; sweep_doomed unlinks them after it commits)."""
+    blobs = [r[0] for r in db.execute("SELECT DISTINCT blob FROM files WHERE model_id = ?", (model_id,))]
+    db.execute("DELETE FROM files WHERE model_id = ?", (model_id,))
+    unused = [b for b in blobs if db.execute("SELECT 1 FROM files WHERE blob = ? LIMIT 1", (b,)).fetchone() is None]
+    db.executemany("DELETE FROM stat_cache WHERE blob = ?", ((b,) for b in unused))
+    db.executemany("INSERT OR IGNORE INTO doomed (blob) VALUES (?)", ((b,) for b in unused))
 
 
 def _remove_each(store: BlobStore, keys: list[str]) -> int:
