@@ -968,7 +968,12 @@ def write(path: str | os.PathLike[str], fields: Mapping[str, Any]) -> Path:
         mode = path.stat().st_mode & 0o7777
     except OSError:
         mode = 0o644
-    handle, temporary = tempfile.mkstemp(prefix=".config.json.", suffix=".tmp", dir=path.parent)
+    return write_atomically(path, data, mode)
+
+
+def write_atomically(path: Path, data: bytes, mode: int = 0o644) -> Path:
+    """`data` as the file `path`, whole or not at all: a temp file beside it, fsync, then one rename."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)

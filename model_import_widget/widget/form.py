@@ -11,7 +11,6 @@ import html
 import json
 import os
 import stat
-import tempfile
 import threading
 import time
 import weakref
@@ -99,18 +98,7 @@ def _keep_backup(home: Path, path: Path, data: bytes) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in path.parent.parent.name)[-60:] or "config"
     target = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}-{stem}.json"
-    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    return target
+    return config_file.write_atomically(target, data)
 
 
 def _lint_line(item: dict[str, Any]) -> str:
