@@ -183,9 +183,11 @@ def test_a_full_disk_ends_the_import_failed_says_so_and_frees_what_it_copied(sma
     model_id = registry.create_model({"model_name": "big", "model_version": "1.0.0", "model_type": "PyTorch",
                                       "source_location_type": "LOCAL_SOURCE", "source_location": str(big)})
     info = registry.wait_model(model_id, timeout=60)
-    assert info["model_status"] == "failed"
-    failure = [e["event_info"] for e in registry.get_model_events(model_id) if e["event_type"] == "failed"]
-    assert len(failure) == 1 and "is full: free some space" in failure[0] and str(small_disk / "home") in failure[0]
+    events = registry.get_model_events(model_id)
+    assert info["model_status"] == "failed", events
+    failure = [e["event_info"] for e in events if e["event_type"] == "failed"]
+    assert len(failure) == 1 and "is full: free some space" in failure[0] and str(small_disk / "home") in failure[0], \
+        events
     assert blobs(small_disk / "home") == [] and os.listdir(registry.imports_dir) == []  # the bytes went
     small = registry.create_model({"model_name": "small", "model_version": "1.0.0", "model_type": "PyTorch",
                                    "source_location_type": "LOCAL_SOURCE", "source_location": package(tmp_path / "s")})

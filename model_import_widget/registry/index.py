@@ -26,6 +26,9 @@ FORMAT = "model_import_widget registry"
 BUSY_TIMEOUT_MS = 30_000
 """What SQLite itself waits for a lock; `_retry` goes on retrying past it up to RETRY_SECONDS."""
 RETRY_SECONDS = 300.0
+CACHE_KIB = 32 * 1024
+"""SQLite's page cache per connection: the file rows of a big import are inserted in hash order, all over the
+index's B-trees; with the 2 MB default, each insert reads pages back from the file."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -184,6 +187,7 @@ class Index:
             if mode.lower() != "wal":
                 raise sqlite3.OperationalError(f"database is locked (journal mode still {mode})")
             db.execute("PRAGMA synchronous = NORMAL")
+            db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         except BaseException:
             db.close()
             raise
@@ -297,7 +301,7 @@ class Index:
             for event_type, info in events:
                 _add_event(db, model_id, event_type, info)
             _drop_files(db, model_id)
-        self.sweep_doomed(store)
+        self._sweep_after_commit(store)
 
     def add_event(self, model_id: str, event_type: str, info: str) -> None:
         with self.writing() as db:
@@ -358,8 +362,16 @@ class Index:
                 return False
             db.execute("DELETE FROM events WHERE model_id = ?", (model_id,))
             _drop_files(db, model_id)
-        self.sweep_doomed(store)
+        self._sweep_after_commit(store)
         return True
+
+    def _sweep_after_commit(self, store: BlobStore) -> None:
+        """The second step of a delete: the first, durable one is done, so a failing sweep (a disk too full for the
+        index's write, a read-only store) only postpones it to the next sweep; it never undoes or repeats the first."""
+        try:
+            self.sweep_doomed(store)
+        except (sqlite3.Error, OSError):
+            pass
 
     def sweep_doomed(self, store: BlobStore) -> int:
         """Unlink the doomed blobs nothing references again; returns how many files went. Under the write lock, which
@@ -414,7 +426,8 @@ class Index:
                 if claim.stat is not None and claim.source is not None:
                     cache.append((claim.source, *claim.stat, claim.key, claim.read_at_ns))
             db.executemany("INSERT OR REPLACE INTO files (model_id, path, blob, size) VALUES (?, ?, ?, ?)", rows)
-            db.executemany("DELETE FROM doomed WHERE blob = ?", ((row[2],) for row in rows))  # referenced again
+            if db.execute("SELECT 1 FROM doomed LIMIT 1").fetchone() is not None:  # (almost always empty)
+                db.executemany("DELETE FROM doomed WHERE blob = ?", ((row[2],) for row in rows))  # referenced again
             db.executemany("INSERT OR REPLACE INTO stat_cache (path, size, mtime_ns, ctime_ns, ino, dev, blob, "
                            "cached_at_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", cache)
         return missing

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -17,6 +18,7 @@ except ImportError:  # pragma: no cover - depends on the installation
     _blake3 = None
 
 HASHES = ("blake3", "sha256")
+_HEX = re.compile(r"[0-9a-f]+")
 DEFAULT_HASH = "blake3" if _blake3 is not None else "sha256"
 """New blobs are named with this hash. Blobs of both kinds can live side by side: a key says its algorithm."""
 
@@ -61,6 +63,8 @@ class BlobStore:
     def __init__(self, root: Path, *, create: bool = True):
         self.root = Path(root)
         self.blobs = self.root / "blobs"
+        self._blobs_text = str(self.blobs)
+        self._made: set[str] = set()
         if create:
             self.blobs.mkdir(parents=True, exist_ok=True)
 
@@ -72,13 +76,17 @@ class BlobStore:
         return False
 
     def path(self, key: str) -> Path:
+        return Path(self._where(key))
+
+    def _where(self, key: str) -> str:
+        """The blob's file name as text (the import's hot path: no Path objects)."""
         algorithm, _, digest = key.partition(":")
-        if algorithm not in HASHES or len(digest) < 8 or not all(c in "0123456789abcdef" for c in digest):
+        if algorithm not in HASHES or len(digest) < 8 or _HEX.fullmatch(digest) is None:
             raise ValueError(f"not a blob key: {key!r}")
-        return self.blobs / algorithm / digest[:2] / digest[2:]
+        return os.path.join(self._blobs_text, algorithm, digest[:2], digest[2:])
 
     def exists(self, key: str) -> bool:
-        return os.path.isfile(self.path(key))
+        return os.path.isfile(self._where(key))
 
     def put(self, part: str | os.PathLike[str], key: str) -> bool:
         """Move a complete temp file in as blob `key` (atomic rename); if the blob exists already, drop the file.
@@ -86,12 +94,19 @@ class BlobStore:
         Returns True when the file became the blob. The caller holds the index's write lock, so no collection of
         unreferenced blobs can run between the existence check and the reference it is about to record.
         """
-        target = self.path(key)
-        if target.is_file():
+        target = self._where(key)
+        if os.path.isfile(target):
             os.unlink(part)
             return False
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(part, target)
+        folder = os.path.dirname(target)
+        if folder not in self._made:  # at most 2 × 256 folders: make each once per process
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
+        try:
+            os.replace(part, target)
+        except FileNotFoundError:  # the folder went (a clean-up elsewhere): make it again
+            os.makedirs(folder, exist_ok=True)
+            os.replace(part, target)
         return True
 
     def sync(self) -> None:
