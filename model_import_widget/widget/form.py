@@ -734,17 +734,22 @@ class ModelImportForm(HasTraits):
             target = obs_location_or_default(self.obs_location)
             upload = (f" The folder {html.escape(str(self.fields['source_location'].value))} is uploaded first to "
                       f"<b>{html.escape(target or '')}</b>.")
-        note = HTML(f"<span class='mi-confirm'>This imports the model into <b>{where}</b>.{upload}</span>")
-        go = Button(description=i18n.text("Confirm import", self.language), button_style="warning")
+        self._confirm(f"This imports the model into <b>{where}</b>.{upload}", "Confirm import",
+                      lambda: self._submit_clicked(confirm=True))
+
+    def _confirm(self, note_html: str, go_label: str, go: Callable[[], None]) -> None:
+        """A question under the buttons: `go_label` runs `go`, Cancel just closes it (either way it goes)."""
+        note = HTML(f"<span class='mi-confirm'>{note_html}</span>")
+        yes = Button(description=i18n.text(go_label, self.language), button_style="warning")
         stop = Button(description=i18n.text("Cancel", self.language))
 
         def confirmed(_):
             self._confirm_box.children = []
-            self._submit_clicked(confirm=True)
+            go()
 
-        go.on_click(confirmed)
+        yes.on_click(confirmed)
         stop.on_click(lambda _: setattr(self._confirm_box, "children", []))
-        self._confirm_box.children = [note, go, stop]
+        self._confirm_box.children = [note, yes, stop]
 
     def _spec_fields(self) -> dict[str, Any]:
         return self._check_data(self.value)
@@ -933,18 +938,9 @@ class ModelImportForm(HasTraits):
 
     def _ask_overwrite(self) -> None:
         where = Path(os.path.expanduser(self.fields["source_location"].value.strip())) / "model" / "config.json"
-        note = HTML(f"<span class='mi-confirm'>{html.escape(str(where))} exists. Replace it with what the form says? "
-                    "What the form does not edit stays, and the old file is kept in the registry's folder.</span>")
-        go = Button(description=i18n.text("Replace config.json", self.language), button_style="warning")
-        stop = Button(description=i18n.text("Cancel", self.language))
-
-        def confirmed(_):
-            self._confirm_box.children = []
-            self._write_config_clicked(overwrite=True)
-
-        go.on_click(confirmed)
-        stop.on_click(lambda _: setattr(self._confirm_box, "children", []))
-        self._confirm_box.children = [note, go, stop]
+        self._confirm(f"{html.escape(str(where))} exists. Replace it with what the form says? What the form does not "
+                      "edit stays, and the old file is kept in the registry's folder.", "Replace config.json",
+                      lambda: self._write_config_clicked(overwrite=True))
 
     def _toggle_code(self) -> None:
         showing = self._code.layout.display != "none"
