@@ -17,14 +17,12 @@ from typing import Any, Iterator
 from . import config_file
 from .config_file import ConfigFile
 from .errors import ConfigFileError
+from .spec import MAX_PACKAGE_BYTES, SKIPPED_DIR_NAMES
 
 __all__ = ["PackageReport", "inspect", "infer_dependencies", "MAX_PACKAGE_BYTES", "SKIPPED_DIR_NAMES", "ENGINES"]
 
-MAX_PACKAGE_BYTES = 20 * 1024**3
 """The largest model package ModelArts imports."""
 
-SKIPPED_DIR_NAMES = frozenset({".ipynb_checkpoints", "__pycache__", ".git"})
-"""Folders that are never part of a model: Jupyter autosaves, Python caches, version control."""
 
 ENGINES = ("PyTorch", "TensorFlow", "Scikit_Learn", "XGBoost", "MindSpore", "MXNet", "Caffe", "Spark_MLlib")
 
@@ -100,7 +98,8 @@ class _Walk:
     dirs: set[str] = field(default_factory=set)
     skipped: list[str] = field(default_factory=list)
     odd_names: list[tuple[str, str]] = field(default_factory=list)
-    links: list[tuple[str, str]] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)          # followed, worth a word
+    refused_links: list[tuple[str, str]] = field(default_factory=list)  # the import refuses these
     unreadable: list[str] = field(default_factory=list)
     special: list[str] = field(default_factory=list)  # pipes, sockets, devices (also behind a link): never opened
 
@@ -145,19 +144,32 @@ def _walk(root: Path) -> _Walk:
 
 
 def _follow_link(entry: os.DirEntry[str], rel: str, real_root: str, found: _Walk) -> None:
+    """A link judged as the import judges it (registry.importer.walk): links to files inside the package are
+    followed; a broken link, one leading outside, and one to a folder the package holds anyway are refused."""
     target = os.path.realpath(entry.path)
     try:
         info = os.stat(entry.path)
     except OSError:
-        found.links.append((rel, f"is a broken symbolic link (to {os.readlink(entry.path)})"))
+        found.refused_links.append((rel, f"{rel} is a broken symbolic link (to {os.readlink(entry.path)}): the "
+                                         "import refuses it; remove it"))
         return
     try:
         inside = os.path.commonpath([real_root, target]) == real_root
     except ValueError:  # another drive (Windows)
         inside = False
+    kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a file"
+    if not inside:
+        found.refused_links.append((rel, f"{rel} is a symbolic link to {kind} outside the package ({target}): the "
+                                         f"import refuses it; copy {kind[2:]} into the package instead"))
+        return
     if stat.S_ISDIR(info.st_mode):
-        where = "inside" if inside else f"outside the package, at {target}"
-        found.links.append((rel, f"is a symbolic link to a folder {where}: it is not followed; copy the folder in"))
+        inner = os.path.relpath(target, real_root).replace(os.sep, "/")
+        if not SKIPPED_DIR_NAMES.intersection(inner.split("/")):  # walked anyway: this link would be a second way in
+            found.refused_links.append((rel, f"{rel} is a symbolic link to the folder {inner}, which the package "
+                                             "holds already: the import takes each folder once; remove the link, "
+                                             "or replace it with a copy of the folder"))
+            return
+        found.links.append((rel, f"is a symbolic link to {inner}: imported as a copy of that folder"))
         return
     if not stat.S_ISREG(info.st_mode):
         found.special.append(rel)
@@ -165,9 +177,6 @@ def _follow_link(entry: os.DirEntry[str], rel: str, real_root: str, found: _Walk
     found.size += info.st_size
     found.file_count += 1
     found.files.append(rel)
-    if not inside:
-        found.links.append((rel, f"is a symbolic link to {target}, outside the package: the upload may copy it or "
-                                 f"leave it out; copy the file in instead"))
 
 
 def _listed(report: PackageReport, items: list[tuple[str, str]], kind: str) -> None:
@@ -213,6 +222,8 @@ def inspect(folder: str | os.PathLike[str]) -> PackageReport:
     _listed(report, [(rel, f"name {why}: it may break paths in the model's code or the upload")
                      for rel, why in walk.odd_names], "names with spaces or non-ASCII characters")
     _listed(report, walk.links, "symbolic links")
+    for rel, message in walk.refused_links[:MAX_LISTED]:
+        report.problem(rel, message)
     _listed(report, [(rel, "cannot be read (permissions?)") for rel in walk.unreadable], "unreadable entries")
     for rel in walk.special[:MAX_LISTED]:
         report.problem(rel, f"{rel} is not a regular file (a pipe, socket or device, perhaps behind a link): the "

@@ -181,6 +181,11 @@ MAX_PACKAGE_FILES = 200_000
 """The most files one model package may hold (the walk refuses more before anything is registered)."""
 MAX_PACKAGE_DEPTH = 64
 """The deepest folder nesting a model package may have."""
+MAX_PACKAGE_BYTES = 20 * 1024 ** 3
+"""The largest model package ModelArts imports (20 GB; the service answers ModelArts.3044 above it)."""
+SKIPPED_DIR_NAMES = frozenset({".ipynb_checkpoints", "__pycache__", ".git"})
+"""Folders that are never part of a model, wherever they are: Jupyter autosaves, Python caches, version control.
+Both the folder check and the import leave them out."""
 INITIAL_CONFIG_MAX_BYTES = 1024 * 1024
 """The largest initial_config (as JSON) sent: a config.json is a few KB, and the create request at most 12 MB."""
 SWR_IMAGE_PATTERN = r"^[a-zA-Z0-9.:_-]+/[a-z0-9._-]+/[a-zA-Z0-9._-]+:[a-zA-Z0-9._-]+$"

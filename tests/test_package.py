@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from model_import_widget import package
+from model_import_widget.errors import ServiceError
 from model_import_widget.package import MAX_PACKAGE_BYTES, PackageReport, infer_dependencies, inspect
 
 PT_SERVICE = "from model_service.pytorch_model_service import PTServingBaseService\n\n" \
@@ -182,12 +183,29 @@ def test_symlinks_outside_the_package_and_broken_ones(tmp_path):
     os.symlink(outside, root / "model" / "weights.bin")
     os.symlink(tmp_path / "missing", root / "model" / "gone.bin")
     os.symlink(tmp_path, root / "model" / "loop")
+    (root / "model" / "v3").mkdir()
+    os.symlink("v3", root / "model" / "latest")
     report = inspect(root)
-    assert report.ok
-    assert has(warnings(report), "model/weights.bin: is a symbolic link to", "outside the package")
-    assert has(warnings(report), "model/gone.bin: is a broken symbolic link")
-    assert has(warnings(report), "model/loop: is a symbolic link to a folder", "not followed")
-    assert report.size == len(config()) + len(PT_SERVICE) + 100 + 5
+    assert not report.ok  # as the import judges them: each of these links is refused
+    assert has(problems(report), "model/weights.bin is a symbolic link to a file outside the package", "refuses")
+    assert has(problems(report), "model/gone.bin is a broken symbolic link")
+    assert has(problems(report), "model/loop is a symbolic link to a folder outside the package")
+    assert has(problems(report), "model/latest is a symbolic link to the folder model/v3, which the package holds")
+    assert report.size == len(config()) + len(PT_SERVICE) + 100
+
+
+def test_links_inside_the_package_are_judged_as_the_import_judges_them(tmp_path):
+    from model_import_widget.registry.importer import walk
+
+    root = good(tmp_path / "pkg")
+    os.symlink("customize_service.py", root / "model" / "service-link.py")
+    assert inspect(root).ok
+    assert "model/service-link.py" in {f.rel for f in walk(root, str(root)).files}
+    (root / "model" / "v3").mkdir()
+    os.symlink("v3", root / "model" / "latest")
+    assert has(problems(inspect(root)), "model/latest", "which the package holds already")
+    with pytest.raises(ServiceError, match="symbolic link model/latest leads to the folder model/v3"):
+        walk(root, str(root))
 
 
 def test_a_package_over_20_gb_is_a_problem_and_weights_are_never_read(tmp_path, monkeypatch):

@@ -25,6 +25,7 @@ from .importer import (
     Copied,
     CopyFailed,
     Copier,
+    INLINE_FILE_BYTES,
     SourceFile,
     SourceTree,
     human_bytes,
@@ -327,21 +328,33 @@ class EmbeddedRegistry(RegistryBackend):
             again = claim(unchanged, "cached")
             cached_bytes = sum(c.size for c in unchanged) - sum(f.size for f in again)
             to_copy += again
-        pending = len(to_copy)
-        copier.submit(to_copy)
-        while pending:
+        here: list[SourceFile] = []  # small files: copied by this thread, between looks at the workers' results
+
+        def hand_out(files: list[SourceFile]) -> int:
+            large = [f for f in files if f.size > INLINE_FILE_BYTES]
+            here.extend(f for f in files if f.size <= INLINE_FILE_BYTES)
+            copier.submit(large)
+            return len(large)
+
+        in_workers = hand_out(to_copy)
+        while here or in_workers:
             if job.cancelled():
                 raise _Cancelled()
-            results = _drain(copier, PROGRESS_INTERVAL)
+            copied: list[Copied] = []
+            until = time.monotonic() + PROGRESS_INTERVAL
+            while here and time.monotonic() < until:
+                copied.append(copier.copy_here(here.pop()))
+            results = _drain(copier, 0 if here or copied else PROGRESS_INTERVAL) if in_workers else []
             failed = next((r for r in results if isinstance(r, CopyFailed)), None)
             if failed is not None:
                 raise failed
-            copied = [r for r in results if isinstance(r, Copied)]
+            from_workers = [r for r in results if isinstance(r, Copied)]
+            in_workers -= len(from_workers)
+            copied += from_workers
             if copied:
                 again = claim([Claim(r.file.rel, r.key, r.size, r.part, r.file.path if r.unchanged else None,
                                      r.file.stat_key, r.read_at_ns) for r in copied], "known")
-                pending += len(again) - len(copied)
-                copier.submit(again)
+                in_workers += hand_out(again)
             report(cached_bytes + copier.bytes_read, len(stored))
         if job.cancelled():
             raise _Cancelled()
