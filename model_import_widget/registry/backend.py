@@ -40,6 +40,10 @@ from .store import DEFAULT_HASH, BlobStore, new_hasher
 ENV_HOME = "MODEL_IMPORT_WIDGET_HOME"
 PROGRESS_INTERVAL = 0.05
 """Seconds between progress calls (plus one first and one final call)."""
+CLAIM_INTERVAL = 1.0
+"""Copied files are referenced at most this often: each claim first makes the new blobs durable with one syncfs,
+which costs tens of milliseconds on a disk whatever it flushes (claimed every 50 ms, 50 000 small files took
+3x longer than on tmpfs)."""
 CASCADE_LIMIT = 20
 """Models one cascading delete removes at most, the requested one included (as the service)."""
 INSTALL_TYPE = ("real-time", "batch")
@@ -337,10 +341,11 @@ class EmbeddedRegistry(RegistryBackend):
             return len(large)
 
         in_workers = hand_out(to_copy)
-        while here or in_workers:
+        copied: list[Copied] = []  # copied, not yet referenced: claimed together, so one syncfs covers many files
+        claimed_at = time.monotonic()
+        while here or in_workers or copied:
             if job.cancelled():
                 raise _Cancelled()
-            copied: list[Copied] = []
             until = time.monotonic() + PROGRESS_INTERVAL
             while here and time.monotonic() < until:
                 copied.append(copier.copy_here(here.pop()))
@@ -351,9 +356,10 @@ class EmbeddedRegistry(RegistryBackend):
             from_workers = [r for r in results if isinstance(r, Copied)]
             in_workers -= len(from_workers)
             copied += from_workers
-            if copied:
+            if copied and (time.monotonic() - claimed_at >= CLAIM_INTERVAL or not (here or in_workers)):
                 again = claim([Claim(r.file.rel, r.key, r.size, r.part, r.file.path if r.unchanged else None,
                                      r.file.stat_key, r.read_at_ns) for r in copied], "known")
+                copied, claimed_at = [], time.monotonic()
                 in_workers += hand_out(again)
             report(cached_bytes + copier.bytes_read, len(stored))
         if job.cancelled():
