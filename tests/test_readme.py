@@ -40,3 +40,13 @@ def test_the_sdk_example_and_the_local_model_example_run_as_written(digits):
     exec(compile(blocks[1], "README: local model", "exec"), namespace)
     model = namespace["model"]
     assert model.get_model_info()["model_status"] == "published" and model.get_model_id()
+
+
+def test_the_package_limits_the_readme_states_are_the_rule_table_s():
+    from model_import_widget import spec
+
+    text = README.read_text(encoding="utf-8")
+    assert f"more than {spec.MAX_PACKAGE_FILES:,} files".replace(",", " ") in text
+    assert f"more than {spec.MAX_PACKAGE_DEPTH} folders deep" in text
+    assert f"more than {spec.MAX_PACKAGE_BYTES // 1024 ** 3} GB" in text
+    assert all(f"`{name}`" in text for name in spec.SKIPPED_DIR_NAMES)

@@ -224,3 +224,71 @@ def test_a_disk_too_full_even_for_the_index_never_leaves_a_model_publishing(smal
     assert failure and ("is full" in failure[-1] or "Import interrupted" in failure[-1]), failure
     reopened.close()
     registry.close()
+
+
+@pytest.fixture
+def immutable():
+    """chattr +i on paths (a file or folder nothing can change, not even root); always undone. Skipped where the
+    machine cannot (needs root and a file system with the flag, such as ext4)."""
+    done: list[Path] = []
+
+    def make(*paths: Path) -> None:
+        for path in paths:
+            if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode:
+                pytest.skip("chattr +i is not possible here (needs root and ext4 or similar)")
+            done.append(path)
+
+    try:
+        yield make
+    finally:
+        for path in reversed(done):
+            subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+
+
+def fields_for(source: str, name: str = "p") -> dict:
+    return {"model_name": name, "model_version": "1.0.0", "model_type": "PyTorch",
+            "source_location_type": "LOCAL_SOURCE", "source_location": source}
+
+
+def test_a_store_that_cannot_be_written_ends_the_import_failed_naming_it(home, tmp_path, immutable):
+    """The index can be written, the store of files cannot (a folder made immutable, as a read-only store inside a
+    writable home): the import ends failed saying which folder and why, nothing is left half-imported."""
+    store = home / "store"
+    before = blobs(home)
+    immutable(store, *sorted((p for p in store.rglob("*") if p.is_dir()), reverse=True))
+    registry = EmbeddedRegistry(home)
+    info = registry.wait_model(registry.create_model(fields_for(package(tmp_path / "new"))), timeout=60)
+    events = registry.get_model_events(info["model_id"])
+    failure = [e["event_info"] for e in events if e["event_type"] == "failed"]
+    assert info["model_status"] == "failed" and len(failure) == 1, events
+    assert str(store) in failure[0] and "cannot be written" in failure[0], failure
+    assert os.listdir(registry.imports_dir) == []  # the copies went
+    assert registry.list_models()["total_count"] == 3  # the two published ones are still listed and readable
+    assert blobs(home) == before
+    registry.close()
+
+
+def test_an_index_that_stops_taking_writes_mid_import_never_leaves_a_model_publishing(home, tmp_path, immutable):
+    """SQLite fails with an I/O error (not a full disk) once the copy has started: the import thread ends, and the
+    model is failed at once or, at the latest, when the registry is opened next; no file of another model goes."""
+    before = blobs(home)
+    registry = EmbeddedRegistry(home)
+    source = Path(package(tmp_path / "new"))
+    (source / "model" / "weights.pth").write_bytes(os.urandom(2 << 20))
+
+    def break_the_index(progress):
+        if progress.bytes_done == 0:
+            immutable(*(p for p in home.glob("registry.db*") if p.is_file()))
+
+    model_id = registry.create_model(fields_for(str(source)), progress=break_the_index)
+    registry.wait_model(model_id, timeout=60)
+    for path in home.glob("registry.db*"):
+        subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+    registry.close()
+    reopened = EmbeddedRegistry(home)
+    assert reopened.get_model(model_id)["model_status"] == "failed"
+    failure = [e["event_info"] for e in reopened.get_model_events(model_id) if e["event_type"] == "failed"]
+    assert failure and ("could not be written" in failure[-1] or "could not record how it ended" in failure[-1]), failure
+    assert all(p.exists() for p in before)  # nothing another model references was deleted
+    assert [m["model_status"] for m in reopened.list_models(model_name="digits")["models"]] == ["published"] * 2
+    reopened.close()
