@@ -679,7 +679,7 @@ def test_kill_9_mid_import_leaves_a_failed_model_and_no_temp_files(tmp_path):
     assert registry.get_model(item["model_id"])["model_status"] == "failed"
     last = registry.get_model_events(item["model_id"])[-1]
     assert last["event_type"] == "failed" and "Import interrupted" in last["event_info"]
-    assert f"pid {child.pid}" in last["event_info"]
+    assert f"process {child.pid}" in last["event_info"]
     assert os.listdir(registry.imports_dir) == []
     _blobs_match_their_names(registry)
     registry.delete_model(item["model_id"])
