@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from ..errors import ServiceError
 from ..spec import OBS_URL_PATTERN
-from .store import BlobStore, new_hasher
+from .store import BlobStore, new_hasher, start_writeback
 
 """The service refuses model files over 20 GB (ModelArts.3044); tests monkeypatch this to something small."""
 
@@ -479,6 +479,7 @@ class Copier:
                 if os.preadv(out, [view[:n]], size) != n:
                     raise OSError(errno.EIO, "short read of the copied chunk")
                 hasher.update(view[:n])
+                start_writeback(out, size, n)
                 size += n
                 self._count(n)
             while True:
@@ -492,6 +493,7 @@ class Copier:
                 written = 0
                 while written < n:
                     written += os.write(out, chunk[written:])
+                start_writeback(out, size, n)
                 size += n
                 self._count(n)
         finally:
