@@ -988,3 +988,51 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o644) -> Path:
             pass
         raise
     return path
+
+
+def update(path: str | os.PathLike[str], fields: Mapping[str, Any], *, backup_dir: str | os.PathLike[str],
+           overwrite: bool = False) -> tuple[Path, Path | None]:
+    """Write `fields` into the config.json at `path`, keeping every key of the file that `fields` does not set.
+
+    An existing file is replaced only with `overwrite=True` (else FileExistsError), and a copy of it is kept first in
+    `backup_dir` (`<time>-<folder>.json`; never beside the file, where a package's next import would copy it). Never
+    writes through a symbolic link and never opens a FIFO: a linked or special `path` is refused with ValueError.
+    Returns (the path written, the backup or None).
+    """
+    path = Path(path)
+    if path.is_symlink():
+        raise ValueError(f"{path} is a symbolic link (to {os.path.realpath(path)}): config.json is never written "
+                         "through a link; replace the link with the file itself")
+    if path.exists() and not path.is_file():
+        raise ValueError(f"{path} is not a regular file; remove it, then write config.json again")
+    old = _read_no_follow(path) if path.exists() else None
+    if old is not None and not overwrite:
+        raise FileExistsError(f"{path} exists: overwrite=True replaces it (a copy of it is kept in {backup_dir})")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    backup = None
+    existing: dict[str, Any] = {}
+    if old is not None:
+        existing = loads(old, path=path).fields
+        backup = _keep_backup(Path(backup_dir), path, old)
+    return write(path, {**existing, **fields}), backup
+
+
+def _read_no_follow(path: Path) -> bytes:
+    """A config.json's bytes, never through a link or a FIFO swapped in, at most MAX_CONFIG_BYTES + 1."""
+    import stat
+
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    with os.fdopen(os.open(path, flags), "rb") as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            raise ValueError(f"{path} is not a regular file; remove it, then write config.json again")
+        return stream.read(MAX_CONFIG_BYTES + 1)
+
+
+def _keep_backup(folder: Path, path: Path, data: bytes) -> Path:
+    """The old config.json as `folder`/<time>-<package folder>.json."""
+    import time
+
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in path.parent.parent.name)[-60:] or "config"
+    target = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}-{stem}.json"
+    return write_atomically(target, data)

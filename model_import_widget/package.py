@@ -68,6 +68,19 @@ class PackageReport:
     def problem(self, path: str | None, message: str) -> None:
         self.problems.append({"path": path, "message": message})
 
+    def fields(self) -> dict[str, Any]:
+        """The model's fields this folder tells, as the SDK takes them: model_type (from config.json, else the
+        engine detected from the files), model_algorithm, runtime, apis, input_params, output_params, dependencies.
+        Only what the folder has; what a form fills in from a folder."""
+        config = self.config.fields if self.config else {}
+        found = {key: config[key] for key in ("model_type", "model_algorithm", "runtime", "apis")
+                 if config.get(key)}
+        if "model_type" not in found and self.engine:
+            found["model_type"] = self.engine
+        found.update((key, config[key]) for key in ("input_params", "output_params", "dependencies")
+                     if config.get(key))
+        return found
+
     def warning(self, path: str | None, message: str) -> None:
         self.warnings.append({"path": path, "message": message})
 

@@ -840,3 +840,31 @@ def test_damaged_corpus_files_give_a_result_or_a_config_file_error(corpus, numbe
 
 def test_module_keeps_its_public_names():
     assert {"ConfigFile", "ConfigWarning", "load", "loads", "write"} <= set(config_file.__all__)
+
+
+def test_update_keeps_the_file_s_other_keys_backs_it_up_elsewhere_and_never_writes_through_a_link(tmp_path):
+    from model_import_widget import config_file as cf
+
+    model = tmp_path / "pkg" / "model"
+    model.mkdir(parents=True)
+    path = model / "config.json"
+    old = b'{"model_type": "PyTorch", "metrics": {"f1": 0.9}, "runtime": "python3.6"}'
+    path.write_bytes(old)
+    backups = tmp_path / "home" / "config-backups"
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        cf.update(path, {"runtime": "python3.7"}, backup_dir=backups)
+    assert path.read_bytes() == old and not backups.exists()  # refused: nothing written, nothing kept
+    written, backup = cf.update(path, {"runtime": "python3.7"}, backup_dir=backups, overwrite=True)
+    assert written == path and backup is not None and backup.parent == backups and backup.read_bytes() == old
+    now = cf.load(path).fields
+    assert now["runtime"] == "python3.7" and now["metrics"] == {"f1": 0.9} and now["model_type"] == "PyTorch"
+    assert sorted(p.name for p in model.iterdir()) == ["config.json"]  # no backup inside the package
+    victim = tmp_path / "bashrc"
+    victim.write_text("keep me")
+    path.unlink()
+    path.symlink_to(victim)
+    with pytest.raises(ValueError, match="symbolic link"):
+        cf.update(path, {"runtime": "python3.7"}, backup_dir=backups, overwrite=True)
+    assert victim.read_text() == "keep me"
+    fresh, none = cf.update(tmp_path / "new" / "model" / "config.json", {"model_type": "TensorFlow"}, backup_dir=backups)
+    assert none is None and cf.load(fresh).fields["model_type"] == "TensorFlow"

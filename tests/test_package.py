@@ -365,3 +365,17 @@ def test_a_config_json_linked_to_a_fifo_is_a_problem_and_never_blocks(tmp_path):
     assert reports, "inspect blocked on a FIFO"
     messages = [p["message"] for p in reports[0].problems]
     assert any("model/config.json is not a regular file" in m for m in messages), messages
+
+
+def test_fields_are_what_the_folder_tells_config_json_first_then_the_detected_engine(tmp_path):
+    root = good(tmp_path / "pkg")
+    (root / "model" / "config.json").write_text(json.dumps({
+        "model_algorithm": "image_classification", "runtime": "python3.6", "metrics": {"f1": 0.5},
+        "dependencies": [{"installer": "pip", "packages": [{"package_name": "numpy"}]}]}))
+    fields = inspect(root).fields()
+    assert fields["model_type"] == "PyTorch"  # no model_type in config.json: the engine the files show
+    assert fields["model_algorithm"] == "image_classification" and fields["runtime"] == "python3.6"
+    assert fields["dependencies"][0]["packages"][0]["package_name"] == "numpy"
+    assert "metrics" not in fields and "apis" not in fields  # not a form field; and nothing the folder lacks
+    (root / "model" / "config.json").write_text(json.dumps({"model_type": "TensorFlow"}))
+    assert inspect(root).fields() == {"model_type": "TensorFlow"}

@@ -13,6 +13,7 @@ from .. import spec as _spec
 from ..errors import (DuplicateModelError, ImportCancelledError, ImportFailedError, ModelImportError, ModelNotFoundError,
                       SpecValidationError)
 from ..backend import Progress
+from .versions import check_version
 
 # Method 2's arguments that are model fields, in the seed's order
 _FIELDS = ("model_name", "model_version", "source_location_type", "source_location", "environment", "source_job_id",
@@ -147,10 +148,7 @@ class Model:
         picked = not fields.get("model_version")
         for attempt in range(3 if picked else 1):
             if picked:
-                listing = self.session.client.list_models(model_name=fields["model_name"], exact_match=True,
-                                                          limit=1000)["models"]
-                fields["model_version"] = _spec.first_free_version(
-                    {str(m["model_version"]) for m in listing if m.get("model_name") == fields["model_name"]})
+                fields["model_version"] = check_version(self.session, fields["model_name"], "").next_free
             try:
                 self.model_id = self.session.client.create_model(fields, progress=progress, cancel=cancel,
                                                                  obs_location=obs_location)

@@ -10,7 +10,6 @@ import functools
 import html
 import json
 import os
-import stat
 import threading
 import time
 import weakref
@@ -34,7 +33,7 @@ from ..errors import (
 from . import i18n
 from ..backend import FINAL_STATUSES, obs_location_or_default
 from .code import sdk_code
-from ..spec import next_free_version
+from ..sdk.versions import check_version
 from .fields import FieldWidget, StockField, StockTable, TableWidget
 
 # The form's fields in the seed's order: key (the SDK's parameter name), section, kind.
@@ -81,24 +80,6 @@ def _resolve(schema: dict, root: dict) -> dict:
 def _model_schema() -> dict:
     """The rule table's JSON schema, built once (pydantic takes milliseconds to build it)."""
     return spec.ModelSpec.model_json_schema()
-
-
-def _read_no_follow(path: Path) -> bytes:
-    """A config.json's bytes, never through a link or a FIFO swapped in, at most MAX_CONFIG_BYTES + 1."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    with os.fdopen(os.open(path, flags), "rb") as stream:
-        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-            raise ValueError(f"{path} is not a regular file; remove it, then write config.json again")
-        return stream.read(config_file.MAX_CONFIG_BYTES + 1)
-
-
-def _keep_backup(home: Path, path: Path, data: bytes) -> Path:
-    """The old config.json, kept in the registry's home (never in the package): config-backups/<time>-<folder>.json."""
-    folder = home / "config-backups"
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in path.parent.parent.name)[-60:] or "config"
-    target = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}-{stem}.json"
-    return config_file.write_atomically(target, data)
 
 
 def _lint_line(item: dict[str, Any]) -> str:
@@ -546,18 +527,7 @@ class ModelImportForm(HasTraits):
         """Fill empty fields from the folder's files; offer (never force) to replace what the user typed."""
         self._prefilled_from = os.path.abspath(os.path.expanduser(str(folder)))
         report = package.inspect(folder)
-        found: dict[str, Any] = {}
-        config = report.config.fields if report.config else {}
-        for key in ("model_type", "model_algorithm", "runtime"):
-            if config.get(key):
-                found[key] = config[key]
-        if "model_type" not in found and report.engine:
-            found["model_type"] = report.engine
-        if config.get("apis"):
-            found["apis"] = config["apis"]
-        for key in ("input_params", "output_params", "dependencies"):
-            if config.get(key):
-                found[key] = config[key]
+        found = report.fields()
         fill, conflicts = {}, {}
         earlier = self._prefilled  # what the previous folder filled in, as it was filled
         for key, value in found.items():
@@ -641,26 +611,18 @@ class ModelImportForm(HasTraits):
                     != os.path.realpath(folder):
                 raise ValueError(f"{model_dir} is a link to {os.path.realpath(model_dir)}, outside the package: "
                                  "config.json is not written there; make model/ a real folder")
-        path = Path(path)
-        if path.is_symlink():
-            raise ValueError(f"{path} is a symbolic link (to {os.path.realpath(path)}): config.json is never written "
-                             "through a link; replace the link with the file itself")
-        if path.exists() and not path.is_file():
-            raise ValueError(f"{path} is not a regular file; remove it, then write config.json again")
-        old = _read_no_follow(path) if path.exists() else None
-        if old is not None and not overwrite:
-            raise FileExistsError(f"{path} exists: write_config(overwrite=True) replaces it (a copy of it is kept in "
-                                  f"{Path(self._session.home) / 'config-backups'})")
-        path.parent.mkdir(parents=True, exist_ok=True)
         report = spec.check(self._check_data(self.value))
         fields = report.spec.to_fields() if report.spec else dict(self.value)
         mine = {k: v for k, v in fields.items() if k in ("model_type", "model_algorithm", "runtime", "apis",
                                                             "input_params", "output_params", "dependencies")}
-        existing: dict[str, Any] = {}
-        if old is not None:
-            existing = config_file.loads(old, path=path).fields  # what the form does not edit stays
-            self.last_config_backup = _keep_backup(Path(self._session.home), path, old)
-        return config_file.write(path, {**existing, **mine})
+        try:
+            written, backup = config_file.update(path, mine, overwrite=overwrite,
+                                                 backup_dir=Path(self._session.home) / "config-backups")
+        except FileExistsError as exc:
+            raise FileExistsError(str(exc).replace("overwrite=True", "write_config(overwrite=True)", 1)) from None
+        if backup is not None:
+            self.last_config_backup = backup
+        return written
 
     # ---- submitting --------------------------------------------------------------------------------
 
@@ -756,15 +718,11 @@ class ModelImportForm(HasTraits):
 
     def _check_duplicate(self) -> None:
         data = self._spec_fields()
-        name, version = data["model_name"], data.get("model_version", "")
-        listing = self._session.client.list_models(model_name=name, exact_match=True, limit=1000)
-        taken = {m["model_version"] for m in listing["models"] if m["model_name"] == name}
-        if version not in taken:
+        found = check_version(self._session, data["model_name"], data.get("model_version", ""))
+        if found.free:
             self._offer_box.children = []
             return
-        existing = next(m["model_id"] for m in listing["models"] if m["model_version"] == version and m["model_name"] == name)
-        suggestion = next_free_version(version, taken)
-        message = f"{name} {version} exists already (id {existing}); the next free version is {suggestion}"
+        suggestion, message = found.next_free, found.message
         self.fields["model_version"].error = message
         self.errors = [{"field": "model_version", "type": "duplicate", "message": message}]
         self._summary.value = self._summary_html(self.errors)
@@ -774,7 +732,7 @@ class ModelImportForm(HasTraits):
                                 setattr(self._offer_box, "children", [])))
         self._offer_box.children = [use]
         self.suggested_version = suggestion
-        raise DuplicateModelError(name, version, existing)
+        raise DuplicateModelError(found.name, found.version, found.existing_id)
 
     def _start(self) -> None:
         from ..sdk.model import Model
