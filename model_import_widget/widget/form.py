@@ -12,7 +12,6 @@ import json
 import os
 import threading
 import time
-import weakref
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -30,7 +29,7 @@ from ..errors import (
     ServiceError,
     SpecValidationError,
 )
-from . import i18n
+from . import drafts, i18n
 from ..backend import FINAL_STATUSES, obs_location_or_default
 from .code import sdk_code
 from ..sdk.versions import check_version
@@ -50,9 +49,6 @@ ALGORITHMS = ["image_classification", "object_detection", "predict_analysis", "t
               "semantic_segmentation", "speech_recognition", "sound_classification"]
 PARAM_COLUMNS = ("url", "param_name", "param_type", "min", "max", "param_desc")
 PACKAGE_COLUMNS = ("package_name", "package_version", "restraint")
-DRAFT_DELAY = 0.5  # seconds between draft writes while typing
-_DRAFT_LOCK = threading.Lock()
-_PENDING_DRAFTS: "weakref.WeakSet[ModelImportForm]" = weakref.WeakSet()
 STATUSES = ("draft", "local", "copying", "publishing", "published", "failed", "cancelled")
 
 
@@ -157,10 +153,7 @@ class ModelImportForm(HasTraits):
         self._prefilled_from = ""
         self.last_config_backup: Optional[Path] = None  # where write_config kept the file it replaced
         self._prefilled: dict[str, Any] = {}  # field -> the value a folder filled in (replaced by the next folder's)
-        self._draft_timer: Optional[threading.Timer] = None
-        self._draft_file = self._draft_path(session)
-        self._edited = False  # a draft is saved only once someone edits this form
-        self._last_edit = 0.0
+        self._draft = drafts.Draft(drafts.draft_path(session), self._draft_snapshot)
         self._schema = _model_schema()
         self._build()
         if prefill:
@@ -408,7 +401,7 @@ class ModelImportForm(HasTraits):
     def _on_field_change(self, change) -> None:
         if self._updating:
             return
-        self._edited = True
+        self._draft.edited()  # (the check below keeps it)
         if change["owner"] is self.fields["source_location"] or change["owner"] is self.fields["source_location_type"]:
             self._on_source_change()
         if change["owner"] is self.fields["model_type"]:
@@ -440,7 +433,8 @@ class ModelImportForm(HasTraits):
             self._submit_button.disabled = bool(report.errors) or self.busy
             self._check_again_button.layout.display = "" if self._lint_problems else "none"
             self._summary.value = self._summary_html(report.errors)
-        self._save_draft()
+        if not self._updating:
+            self._draft.changed()
 
     def _target(self, path: str) -> tuple[str, str]:
         """(field key, cell key or '') for a rule-table error path."""
@@ -788,7 +782,7 @@ class ModelImportForm(HasTraits):
                 self._model = model
                 self._generated_name = spec.generate_model_name()  # a blank name gets a new one next time
                 self._set_status("published")
-                self._discard_draft()  # imported: restoring it would only offer a duplicate
+                self._draft.discard()  # imported: restoring it would only offer a duplicate
                 self._show_snippet(model)
             except ImportCancelledError as exc:
                 self._last_error = exc
@@ -913,54 +907,12 @@ class ModelImportForm(HasTraits):
 
     # ---- drafts ------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _draft_path(session: Any) -> Path:
-        """One draft per notebook (JupyterLab tells the kernel its path), kept beside the session's registry."""
-        notebook = os.environ.get("JPY_SESSION_NAME", "default")
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in notebook)[-120:]
-        return Path(session.home) / "drafts" / f"{safe}.json"
-
-    def _save_draft(self) -> None:
-        """Keep the draft on disk, at most every DRAFT_DELAY seconds while typing (the last state always lands)."""
-        if self._updating or not self._edited:
-            return
-        self._last_edit = time.monotonic()
-        with _DRAFT_LOCK:
-            if self._draft_timer is None:
-                self._draft_timer = threading.Timer(DRAFT_DELAY, self.save_draft)
-                self._draft_timer.daemon = True
-                self._draft_timer.start()
-                _PENDING_DRAFTS.add(self)
-
-    def _stop_draft_timer(self) -> None:
-        with _DRAFT_LOCK:
-            if self._draft_timer is not None:
-                self._draft_timer.cancel()
-                self._draft_timer = None
-            _PENDING_DRAFTS.discard(self)
+    def _draft_snapshot(self) -> dict[str, Any]:
+        return {"value": self.value, "installer": self.fields["installer"].value, "wait": self.fields["wait"].value}
 
     def save_draft(self) -> None:
         """Write the draft now (see `restore`)."""
-        self._stop_draft_timer()
-        if not self._edited:
-            return  # an untouched form has no draft to keep, and must not replace another's
-        try:
-            path = self._draft_file
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"value": self.value, "installer": self.fields["installer"].value,
-                                       "wait": self.fields["wait"].value}))
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a draft is a convenience; the form works without it
-
-    def _discard_draft(self) -> None:
-        self._stop_draft_timer()
-        self._edited = False
-        try:
-            self._draft_file.unlink()
-        except OSError:
-            pass
+        self._draft.save()
 
     @classmethod
     def restore(cls, session: Any = None, **kwargs: Any) -> "ModelImportForm":
@@ -969,12 +921,7 @@ class ModelImportForm(HasTraits):
             from ..sdk.session import Session
 
             session = Session()
-        for form in sorted(_PENDING_DRAFTS, key=lambda f: f._last_edit):  # the latest edit lands last
-            form.save_draft()
-        try:
-            draft = json.loads(cls._draft_path(session).read_text())
-        except (OSError, ValueError):
-            draft = {"value": {}}
+        draft = drafts.load(session)
         values = dict(draft.get("value") or {})
         for key in ("publish", "wait"):  # drafts saved before wait= have "publish"
             if key in draft:
