@@ -294,7 +294,7 @@ def test_submit_imports_and_reports(session, tmp_path):
 def test_submit_wait_false_goes_on_in_the_background(session, tmp_path):
     form = valid_form(session, make_package(tmp_path / "pkg", extra_files=20), model_type="PyTorch")
     assert form.submit(wait=False) is None
-    form._worker.join(30)
+    form._run.join(30)
     assert form.status == "published"
 
 

@@ -158,7 +158,7 @@ def test_the_form_shows_a_read_only_home_under_the_button(read_only, tmp_path):
         form = ModelImportForm.from_folder(package(tmp_path / "new"), session)
         form.fields["model_version"].value = "1.0.0"
         form._submit_button.click()
-        form._worker.join(10) if getattr(form, "_worker", None) else None
+        form._run.join(10) if getattr(form, "_run", None) else None
         assert "read-only" in form._summary.value
 
 

@@ -10,8 +10,6 @@ import functools
 import html
 import json
 import os
-import threading
-import time
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -24,14 +22,14 @@ from ..errors import (
     ImportCancelledError,
     ImportFailedError,
     ModelImportError,
-    ModelNotFoundError,
     PackageError,
     ServiceError,
     SpecValidationError,
 )
 from . import drafts, i18n
-from ..backend import FINAL_STATUSES, obs_location_or_default
+from ..backend import obs_location_or_default
 from .code import sdk_code
+from .run import ImportRun
 from ..sdk.versions import check_version
 from .fields import FieldWidget, StockField, StockTable, TableWidget
 
@@ -142,11 +140,9 @@ class ModelImportForm(HasTraits):
         self.language = language or i18n.default_language()
         self._generated_name = spec.generate_model_name()
         self._submit_callbacks: list[Callable[["ModelImportForm"], Any]] = []
-        self._cancel = threading.Event()
-        self._worker: Optional[threading.Thread] = None
+        self._run: Optional[ImportRun] = None  # the last import started from this form
         self._model = None
         self._updating = False
-        self._last_error: Optional[BaseException] = None
         self._pending_prefill: dict[str, Any] = {}
         self._lint: list[str] = []  # package lint of the chosen folder, shown beside source_location
         self._lint_problems: list[str] = []  # lint that would make the import fail: blocks Import like an error
@@ -657,9 +653,9 @@ class ModelImportForm(HasTraits):
         self._start()
         if not wait:
             return None
-        self._worker.join()
-        if self._last_error is not None:
-            raise self._last_error
+        self._run.join()
+        if self._run.error is not None:
+            raise self._run.error
         return self._model
 
     def _make_local(self):
@@ -729,96 +725,68 @@ class ModelImportForm(HasTraits):
         raise DuplicateModelError(found.name, found.version, found.existing_id)
 
     def _start(self) -> None:
-        from ..sdk.model import Model
-
-        self._cancel = threading.Event()
-        self._last_error, self._model = None, None
         self.busy = True
         self.model_id = ""
+        self._model = None
         self._set_status("copying")
         self._submit_button.disabled = True
         self._cancel_button.layout.display = ""
         self._progress.layout.display = ""
         self._progress.value = 0.0
+        self._progress_text.value = ""
         self._events_html.value = ""
-        data = self._spec_fields()
-        last_update = [0.0]
-        copied = threading.Event()
+        self._run = ImportRun(self._session, self._spec_fields(), obs_location=self.obs_location,
+                              on_change=self._run_changed).start()
 
-        def progress(p) -> None:
-            if p.bytes_done >= p.bytes_total and p.files_done >= p.files_total:
-                copied.set()
-            now = time.monotonic()
-            if now - last_update[0] < 0.1 and p.bytes_done < p.bytes_total:
-                return
-            last_update[0] = now
-            self._progress.value = (p.bytes_done / p.bytes_total) if p.bytes_total else 1.0
-            self._progress_text.value = (f"<span class='mi-progress'>{p.files_done}/{p.files_total} files · "
-                                         f"{_size(p.bytes_done)} / {_size(p.bytes_total)}</span>")
-
-        def work() -> None:
+    def _run_changed(self, run: ImportRun) -> None:
+        """Show the running import's state (called from its thread after each change)."""
+        if run is not self._run:
+            return
+        self._progress.value = run.fraction
+        self._progress_text.value = (f"<span class='mi-progress'>{html.escape(run.progress_text)}</span>"
+                                     if run.progress_text else "")
+        if run.model_id:
+            self.model_id = run.model_id
+        self._events_html.value = self._events_table(run.events)
+        if run.running:
+            if run.status != self.status:
+                self._set_status(run.status)
+            return
+        exc = run.error
+        if run.status == "published":
+            self._model = run.model
+            self._generated_name = spec.generate_model_name()  # a blank name gets a new one next time
+            self._set_status("published")
+            self._draft.discard()  # imported: restoring it would only offer a duplicate
+            self._show_snippet(run.model)
+        elif isinstance(exc, ImportCancelledError):
+            self.model_id = ""
+            self._set_status("cancelled")
+        elif isinstance(exc, ImportFailedError):
+            self._set_status("failed")
+        elif isinstance(exc, (ServiceError, SpecValidationError, ModelImportError)):
+            self._show_backend_error(exc)
+            self._set_status(run.status)
+        else:
+            self._summary.value = (f"<div class='mi-summary mi-errors' role='alert'>Import stopped: "
+                                   f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>")
+            self._set_status(run.status)
+        self.busy = False
+        self._cancel_button.layout.display = "none"
+        self._progress.layout.display = "none"
+        # a package problem is fixed on disk, not in a field: Import stays clickable, to check it again
+        self._submit_button.disabled = any(e.get("type") != "package" for e in self.errors)
+        for callback in list(self._submit_callbacks):
             try:
-                checked = spec.check(data)
-                if checked.errors:
-                    raise SpecValidationError(checked.errors)
-                model = Model.from_spec(self._session, checked.spec, wait=False, progress=progress,  # warnings: shown
-                                        cancel=self._cancel, obs_location=self.obs_location)
-                pace = getattr(self._session.client, "poll_interval", 0.1)
-                self.model_id = model.model_id
-                while True:
-                    try:
-                        info = model.get_model_info()
-                    except ModelNotFoundError:
-                        if self._cancel.is_set():
-                            raise ImportCancelledError(model.model_id) from None
-                        raise
-                    self._show_events(model)
-                    if info["model_status"] in FINAL_STATUSES:
-                        break
-                    if copied.is_set() and self.status == "copying":
-                        self._set_status("publishing")  # the files are in; the package is being checked
-                    time.sleep(max(0.1, pace))
-                model.wait()
-                self._model = model
-                self._generated_name = spec.generate_model_name()  # a blank name gets a new one next time
-                self._set_status("published")
-                self._draft.discard()  # imported: restoring it would only offer a duplicate
-                self._show_snippet(model)
-            except ImportCancelledError as exc:
-                self._last_error = exc
-                self.model_id = ""
-                self._set_status("cancelled")
-            except ImportFailedError as exc:
-                self._last_error = exc
-                self._set_status("failed")
-                self._events_html.value = self._events_table(exc.events)
-            except (ServiceError, SpecValidationError, ModelImportError) as exc:
-                self._last_error = exc
-                self._show_backend_error(exc)
-                self._set_status("failed" if self.model_id else "draft")
-            except Exception as exc:  # never a traceback in the cell: show it, keep the form
-                self._last_error = exc
-                self._summary.value = (f"<div class='mi-summary mi-errors' role='alert'>Import stopped: "
-                                       f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>")
-                self._set_status("failed" if self.model_id else "draft")
-            finally:
-                self.busy = False
-                self._cancel_button.layout.display = "none"
-                self._progress.layout.display = "none"
-                # a package problem is fixed on disk, not in a field: Import stays clickable, to check it again
-                self._submit_button.disabled = any(e.get("type") != "package" for e in self.errors)
-                for callback in list(self._submit_callbacks):
-                    try:
-                        callback(self)
-                    except Exception as exc:  # a callback's error is shown, not raised in the worker
-                        self._events_html.value += f"<div role='alert'>on_submit callback failed: {html.escape(repr(exc))}</div>"
-
-        self._worker = threading.Thread(target=work, name="model-import-form", daemon=True)
-        self._worker.start()
+                callback(self)
+            except Exception as error:  # a callback's error is shown, not raised in the worker
+                self._events_html.value += (f"<div role='alert'>on_submit callback failed: "
+                                            f"{html.escape(repr(error))}</div>")
 
     def cancel(self) -> None:
         """Stop a running import; nothing of it stays registered."""
-        self._cancel.set()
+        if self._run is not None:
+            self._run.cancel()
 
     def _set_status(self, status: str) -> None:
         self.status = status
@@ -962,10 +930,3 @@ class ModelImportForm(HasTraits):
         tail = f" — {self.status}" + (f", id {self.model_id}" if self.model_id else "")
         return head + tail
 
-
-def _size(count: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if count < 1024 or unit == "GB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1024
-    return f"{count} B"
