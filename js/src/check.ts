@@ -41,6 +41,9 @@ export function checkValue(
   if (isBlank(value)) {
     return schema.required === true ? (messages.required ?? `${labelOf(fieldName)} is required`) : '';
   }
+  // The kernel strips leading and trailing white space before checking (the rule table's
+  // str_strip_whitespace): " 1.0.0" is a good version there, so it is here.
+  value = value.trim();
   const branches = branchesOf(schema);
 
   let firstFailure: Keyword | null = null;

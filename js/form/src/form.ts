@@ -1,0 +1,319 @@
+/**
+ * The whole form in one view: sections of fields and tables, the summary, questions the kernel asks, the
+ * buttons, the import's progress and events, and the code. The kernel owns the state (traits of the one
+ * widget); the browser checks each keystroke at once from the rule table's JSON schema and shows the kernel's
+ * fuller messages once it has answered the edit (EditSequence). Nothing is written as HTML.
+ */
+import { button, element } from './dom';
+import { FieldControl, IControl, IFieldMessages, IFieldSpec } from './field';
+import { EditSequence } from './sequence';
+import { TableControl } from './table';
+
+/** The anywidget model (AFM): the part of it this view uses. */
+export interface IModel {
+  get(name: string): any;
+  on(event: string, callback: (...args: any[]) => void): void;
+  off(event?: string | null, callback?: ((...args: any[]) => void) | null): void;
+  send(content: unknown): void;
+}
+
+interface ISection {
+  title: string;
+  fields: IFieldSpec[];
+}
+interface IButton {
+  id: string;
+  label: string;
+  style?: string;
+  enabled?: boolean;
+  visible?: boolean;
+  needs_checked?: boolean;
+}
+interface IPrompt {
+  id: string;
+  text: string;
+  level?: string;
+  buttons: IButton[];
+}
+interface IRun {
+  status?: string;
+  text?: string;
+  fraction?: number | null;
+  progress?: string;
+  events?: Array<{ type: string; info: string }>;
+  result_id?: string;
+  snippet?: string;
+}
+
+export const INSERT_EVENT = 'model-import-widget:insert-code';
+
+export class FormView {
+  readonly el = element('div', 'mi-form');
+  private readonly edits = new EditSequence();
+  private readonly controls = new Map<string, IControl>();
+  private readonly header = element('div', 'mi-header');
+  private readonly sections = element('div', 'mi-sections');
+  private readonly summary = element('div', 'mi-summary');
+  private readonly prompts = element('div', 'mi-prompts');
+  private readonly actions = element('div', 'mi-actions');
+  private readonly run = element('div', 'mi-run');
+  private readonly notice = element('div', 'mi-notice');
+  private readonly code = element('pre', 'mi-code');
+  private readonly listeners: Array<[string, (...args: any[]) => void]> = [];
+
+  constructor(private readonly model: IModel) {
+    this.summary.setAttribute('role', 'alert');
+    this.notice.setAttribute('role', 'status');
+    this.el.append(this.header, this.sections, this.summary, this.prompts, this.actions, this.run, this.notice,
+                   this.code);
+    this.buildSections();
+    this.listen('sections', () => this.buildSections());
+    this.listen('values', () => this.showValues());
+    this.listen('messages', () => this.showMessages());
+    this.listen('answered', () => this.onAnswered());
+    this.listen('options', () => this.showOptions());
+    this.listen('disabled', () => this.showDisabled());
+    this.listen('header', () => this.showHeader());
+    this.listen('summary', () => this.showSummary());
+    this.listen('prompts', () => this.showPrompts());
+    this.listen('buttons', () => this.showButtons());
+    this.listen('run', () => this.showRun());
+    this.listen('notice', () => this.showNotice());
+    this.listen('code', () => this.showCode());
+    this.listen('lang', () => this.showLang());
+    const onMessage = (message: any) => this.onCustom(message);
+    model.on('msg:custom', onMessage);
+    this.listeners.push(['msg:custom', onMessage]);
+    this.showHeader();
+    this.showSummary();
+    this.showPrompts();
+    this.showButtons();
+    this.showRun();
+    this.showNotice();
+    this.showCode();
+    this.showLang();
+  }
+
+  /** Stops listening to the model (the view was removed from the page). */
+  dispose(): void {
+    for (const [event, callback] of this.listeners) {
+      this.model.off(event, callback);
+    }
+  }
+
+  private listen(name: string, callback: () => void): void {
+    const event = `change:${name}`;
+    this.model.on(event, callback);
+    this.listeners.push([event, callback]);
+  }
+
+  // ---- fields -----------------------------------------------------------------------------------
+
+  private buildSections(): void {
+    this.controls.clear();
+    const host = {
+      edit: (key: string, value: unknown) => this.edit(key, value),
+      pending: (key: string) => this.edits.pending(key),
+      checked: () => this.showButtons()
+    };
+    const built: HTMLElement[] = [];
+    for (const section of (this.model.get('sections') ?? []) as ISection[]) {
+      const fieldset = element('fieldset', 'mi-section');
+      fieldset.appendChild(element('legend', 'mi-section-title', section.title));
+      for (const spec of section.fields ?? []) {
+        const control: IControl = spec.kind === 'table' ? new TableControl(spec, host) : new FieldControl(spec, host);
+        this.controls.set(spec.key, control);
+        fieldset.appendChild(control.el);
+      }
+      built.push(fieldset);
+    }
+    this.sections.replaceChildren(...built);
+    this.showOptions();
+    this.showValues();
+    this.showMessages();
+    this.showDisabled();
+  }
+
+  private edit(key: string, value: unknown): void {
+    const seq = this.edits.next(key);
+    this.model.send({ kind: 'edit', seq, key, value });
+    this.showButtons();
+  }
+
+  private onAnswered(): void {
+    this.edits.answer(Number(this.model.get('answered')));
+    this.showValues();
+    this.showMessages();
+    this.showButtons();
+  }
+
+  private showValues(): void {
+    const values: Record<string, unknown> = this.model.get('values') ?? {};
+    for (const [key, control] of this.controls) {
+      control.setValue(values[key] ?? (control.spec.kind === 'table' ? [] : ''));
+    }
+  }
+
+  private showMessages(): void {
+    const messages: Record<string, IFieldMessages> = this.model.get('messages') ?? {};
+    for (const [key, control] of this.controls) {
+      control.setMessages(messages[key] ?? {});
+    }
+  }
+
+  private showOptions(): void {
+    const options: Record<string, string[]> = this.model.get('options') ?? {};
+    for (const [key, control] of this.controls) {
+      if (options[key]) {
+        control.setOptions(options[key]);
+      }
+    }
+  }
+
+  private showDisabled(): void {
+    const disabled = this.model.get('disabled') === true;
+    for (const control of this.controls.values()) {
+      control.setDisabled(disabled);
+    }
+  }
+
+  // ---- the rest of the form ---------------------------------------------------------------------
+
+  private showHeader(): void {
+    this.header.textContent = this.model.get('header') ?? '';
+    this.header.hidden = !this.header.textContent;
+  }
+
+  private showSummary(): void {
+    const lines: string[] = this.model.get('summary') ?? [];
+    this.summary.replaceChildren(...lines.map(line => element('div', 'mi-summary-line', line)));
+    this.summary.hidden = lines.length === 0;
+  }
+
+  private showPrompts(): void {
+    const prompts: IPrompt[] = this.model.get('prompts') ?? [];
+    this.prompts.replaceChildren(
+      ...prompts.map(prompt => {
+        const box = element('div', `mi-prompt mi-prompt-${prompt.level || 'info'}`);
+        box.dataset.prompt = prompt.id;
+        box.appendChild(element('span', 'mi-prompt-text', prompt.text));
+        for (const item of prompt.buttons ?? []) {
+          const made = button(item.label, `mi-style-${item.style || 'default'}`, () => this.click(item.id));
+          made.dataset.action = item.id;
+          box.appendChild(made);
+        }
+        return box;
+      })
+    );
+  }
+
+  private showButtons(): void {
+    const buttons: IButton[] = this.model.get('buttons') ?? [];
+    const invalid = Array.from(this.controls.values()).some(control => control.invalid);
+    const made = buttons
+      .filter(item => item.visible !== false)
+      .map(item => {
+        const one = button(item.label, `mi-style-${item.style || 'default'}`, () => this.click(item.id));
+        one.dataset.action = item.id;
+        // Import waits for the kernel to have checked what is on screen, and for the browser's own checks
+        one.disabled = item.enabled === false || (item.needs_checked === true && (invalid || this.edits.busy));
+        return one;
+      });
+    const focused = (document.activeElement as HTMLElement | null)?.dataset?.action;
+    this.actions.replaceChildren(...made);
+    if (focused) {
+      made.find(one => one.dataset.action === focused)?.focus();
+    }
+  }
+
+  private click(id: string): void {
+    this.model.send({ kind: 'click', id });
+  }
+
+  private showRun(): void {
+    const run: IRun = this.model.get('run') ?? {};
+    const parts: HTMLElement[] = [];
+    if (run.text) {
+      const status = element('div', `mi-status mi-status-${run.status || 'draft'}`, run.text);
+      status.setAttribute('role', 'status');
+      parts.push(status);
+    }
+    if (typeof run.fraction === 'number') {
+      const bar = element('progress', 'mi-progress-bar');
+      bar.max = 1;
+      bar.value = run.fraction;
+      parts.push(bar);
+    }
+    if (run.progress) {
+      parts.push(element('span', 'mi-progress', run.progress));
+    }
+    if (run.events && run.events.length) {
+      const list = element('ul', 'mi-events');
+      for (const event of run.events) {
+        list.appendChild(element('li', `mi-event-${event.type}`, event.info));
+      }
+      parts.push(list);
+    }
+    if (run.result_id) {
+      const result = element('div', 'mi-result', 'Model id ');
+      result.appendChild(element('code', '', run.result_id));
+      if (run.snippet) {
+        result.appendChild(element('pre', 'mi-snippet', run.snippet));
+      }
+      parts.push(result);
+    }
+    this.run.replaceChildren(...parts);
+  }
+
+  private showNotice(): void {
+    const notice: { text?: string; level?: string } = this.model.get('notice') ?? {};
+    this.notice.textContent = notice.text ?? '';
+    this.notice.dataset.level = notice.level ?? '';
+    this.notice.hidden = !notice.text;
+  }
+
+  private showCode(): void {
+    const code: string = this.model.get('code') ?? '';
+    this.code.textContent = code;
+    this.code.hidden = !code;
+  }
+
+  private showLang(): void {
+    this.el.lang = this.model.get('lang') || 'en';
+  }
+
+  // ---- messages from the kernel -----------------------------------------------------------------
+
+  private onCustom(message: any): void {
+    if (message?.kind === 'insert-code' && typeof message.code === 'string') {
+      this.insertCode(message.code, message.copied ?? '', message.inserted ?? '');
+    }
+  }
+
+  /** Asks the notebook to put `code` in a new cell below this one; where none can, copies it and says so. */
+  private insertCode(code: string, copiedText: string, insertedText: string): void {
+    const event = new CustomEvent(INSERT_EVENT, { bubbles: true, cancelable: true, composed: true, detail: { code } });
+    const unhandled = this.el.dispatchEvent(event);
+    if (!unhandled) {
+      this.localNotice(insertedText);
+      return;
+    }
+    const done = () => this.localNotice(copiedText);
+    navigator.clipboard?.writeText(code).then(done, () => {
+      this.code.textContent = code;
+      this.code.hidden = false;
+      this.localNotice(copiedText);
+    });
+    if (!navigator.clipboard) {
+      this.code.textContent = code;
+      this.code.hidden = false;
+      done();
+    }
+  }
+
+  private localNotice(text: string): void {
+    this.notice.textContent = text;
+    this.notice.dataset.level = '';
+    this.notice.hidden = !text;
+  }
+}
