@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from form_driver import click, prompt, summary
 
 from fakecloud import FakeCloud
 from model_import_widget import Model, Session
@@ -176,7 +177,7 @@ def test_the_form_imports_a_local_folder_from_every_credential_source(source, cl
                    "password": "explicit credentials"}
     session = session_from(source, cloud, monkeypatch, tmp_path)
     form = ModelImportForm.from_folder(make_package(tmp_path / "pkg"), session)
-    badge = html.unescape(form._badge.value)
+    badge = html.unescape(form.widget.header)
     assert badge_words[source] in badge and cloud.region in badge
     form.fields["model_name"].value = name = unique("form")
     form.fields["model_version"].value = "1.0.0"
@@ -189,7 +190,7 @@ def test_the_form_imports_a_local_folder_from_every_credential_source(source, cl
     assert f"obs_location='obs://{cloud.bucket}/uploads/'" in form.to_code()  # the code says where it uploads
     with pytest.raises(Exception):
         form.submit()  # not confirmed: the form asks, and says where the folder goes
-    assert f"uploaded first to <b>obs://{cloud.bucket}/uploads/</b>" in form._confirm_box.children[0].value
+    assert f"uploaded first to obs://{cloud.bucket}/uploads/." in prompt(form, "confirm")["text"]
     for secret in secrets_of(cloud):
         assert secret not in form.to_code() and secret not in repr(form)
 

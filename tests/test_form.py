@@ -14,7 +14,8 @@ import pytest
 from model_import_widget import Model, ModelImportForm, ModelList, Session, spec
 from model_import_widget.errors import (DuplicateModelError, ImportCancelledError, ImportFailedError, PackageError,
                                         SpecValidationError)
-from model_import_widget.widget.fields import FieldWidget, StockField, StockTable, TableWidget
+from model_import_widget.widget.fields import FieldTraits, TableTraits
+from form_driver import button, click, import_enabled, notice, prompt, run_text, summary, type_in
 from model_import_widget.spec import next_free_version
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "configs"
@@ -74,8 +75,8 @@ def test_fields_in_the_seeds_order_with_labels_and_tooltips_from_the_rule_table(
         assert key in form.fields
     assert form.fields["model_version"].label == "Version"
     assert "without leading zeros" in form.fields["model_version"].tooltip
-    assert isinstance(form.fields["model_version"], FieldWidget)
-    assert isinstance(form.fields["input_params"], TableWidget)
+    assert isinstance(form.fields["model_version"], FieldTraits)
+    assert isinstance(form.fields["input_params"], TableTraits)
     schema = form.fields["model_version"].schema
     assert schema["required"] is True and re.fullmatch(schema["pattern"], "1.0.0")
     assert "without leading zeros" in schema["x-messages"]["pattern"]
@@ -85,9 +86,9 @@ def test_fields_in_the_seeds_order_with_labels_and_tooltips_from_the_rule_table(
 def test_an_empty_form_lists_what_is_required_and_cannot_submit(session):
     form = ModelImportForm(session)
     assert {e["field"] for e in form.errors} == {"model_version", "source_location", "model_type"}
-    assert form._submit_button.disabled
+    assert not import_enabled(form)
     assert "version is required" in form.fields["model_version"].error
-    assert "Fix these before importing" in form._summary.value
+    assert "Fix these before importing" in summary(form)
     with pytest.raises(SpecValidationError) as info:
         form.submit()
     assert info.value.errors == form.errors
@@ -123,7 +124,7 @@ def test_each_field_rule_shows_at_its_field(session, tmp_path, key, typed, expec
     form.fields[key].value = typed
     assert expected in form.fields[key].error
     assert [e["field"] for e in form.errors] == [key]
-    assert form._submit_button.disabled
+    assert not import_enabled(form)
 
 
 def test_cross_field_rules_show_at_the_field_they_concern(session, tmp_path):
@@ -177,7 +178,7 @@ def test_blank_name_shows_the_name_that_will_be_generated(session):
 
 def test_warnings_do_not_block(session, tmp_path):
     form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch", runtime="python9.9")
-    assert form.errors == [] and not form._submit_button.disabled
+    assert form.errors == [] and import_enabled(form)
     assert "python9.9" in form.fields["runtime"].warning
     form.fields["model_type"].value = "TensorFlow"
     assert "tf1.13-python3.6-cpu" in form.fields["runtime"].options
@@ -237,7 +238,7 @@ def test_prefill_shows_lint_beside_the_field(session, tmp_path):
     (folder / "model" / "config.json").write_text('{"model_type": "PyTorch", // a comment\n "model_algorithm": "x"}')
     form = ModelImportForm.from_folder(folder, session)
     assert "customize_service.py" in form.fields["source_location"].error  # the import would fail: it blocks
-    assert form._submit_button.disabled
+    assert not import_enabled(form)
     (folder / "model" / "customize_service.py").write_text("class Service:\n    pass\n")
     (folder / "model" / "my weights.pth").write_bytes(b"w")
     form.prefill_from_folder(folder)
@@ -285,10 +286,10 @@ def test_submit_imports_and_reports(session, tmp_path):
     assert isinstance(model, Model) and form.status == "published" and form.model_id == model.model_id
     assert ended == [form]
     assert model.get_model_info()["model_status"] == "published"
-    assert model.model_id in form._status_html.value and "Model(session, model_id=" in form._status_html.value
-    assert "published" in form._events_html.value.lower()
-    assert form._progress.value == 1.0
-    assert "files" in form._progress_text.value
+    assert model.model_id in run_text(form) and "Model(session, model_id=" in run_text(form)
+    assert "published" in run_text(form).lower()
+    assert any(e["event_info"] == "Model published" for e in model.get_model_events())
+    assert "fraction" not in form.widget.run  # the progress bar goes once the import ends
 
 
 def test_submit_wait_false_goes_on_in_the_background(session, tmp_path):
@@ -305,8 +306,8 @@ def test_duplicate_is_caught_before_sending_and_the_next_version_offered(session
     with pytest.raises(DuplicateModelError):
         again.submit()
     assert "the next free version is 1.0.1" in again.fields["model_version"].error
-    assert again._offer_box.children[0].description == "Use version 1.0.1"
-    again._offer_box.children[0].click()
+    assert prompt(again, "version")["buttons"][0]["label"] == "Use version 1.0.1"
+    click(again, "use_version")
     assert again.fields["model_version"].value == "1.0.1"
     assert again.submit().get_model_info()["model_version"] == "1.0.1"
     assert Model.get_model_list(session)["total_count"] == 2
@@ -322,14 +323,13 @@ def test_next_free_version():
 def test_cancel_mid_copy_leaves_nothing_registered(session, tmp_path):
     form = valid_form(session, make_package(tmp_path / "pkg", extra_files=300), model_type="PyTorch")
     started = threading.Event()
-    original = form._progress_text
 
     def cancel_once_copying(change):
-        if "files" in change["new"] and not started.is_set():
+        if "files" in change["new"].get("progress", "") and not started.is_set():
             started.set()
             form.cancel()
 
-    original.observe(cancel_once_copying, "value")
+    form.widget.observe(cancel_once_copying, "run")
     with pytest.raises(ImportCancelledError):
         form.submit()
     assert form.status == "cancelled" and form.model_id == ""
@@ -348,7 +348,7 @@ def test_a_package_broken_after_it_was_chosen_is_refused_at_its_field_and_nothin
     message = form.fields["source_location"].error
     assert "model/config.json is missing" in message and "model/customize_service.py is missing" in message
     assert session.client.list_models()["total_count"] == 0
-    form._check_again_button.click()  # after fixing the files
+    click(form, "check_again")  # after fixing the files
     (folder / "model" / "config.json").write_text(json.dumps({"model_type": "PyTorch"}))
     (folder / "model" / "customize_service.py").write_text("class Service:\n    pass\n")
     assert form.submit().get_model_info()["model_version"] == "1.0.0"  # the same name and version
@@ -368,7 +368,7 @@ def test_failed_import_raises_after_the_form_shows_it(session, tmp_path):
     with pytest.raises(ImportFailedError):
         form.submit()
     assert form.status == "failed"
-    assert "config.json" in form._events_html.value
+    assert "config.json" in run_text(form)
 
 
 def _chain(kwargs, first):
@@ -398,18 +398,18 @@ def test_cloud_session_asks_before_submitting(monkeypatch, tmp_path):
     monkeypatch.delenv("MODEL_IMPORT_WIDGET_BACKEND")
     session = Session(access_key="AKFORMTEST", secret_key="not-shown-anywhere-123", region_name="cn-north-4")
     form = ModelImportForm(session)
-    assert "ModelArts" in form._badge.value and "not-shown-anywhere-123" not in form._badge.value
+    assert "ModelArts" in form.widget.header and "not-shown-anywhere-123" not in form.widget.header + form.widget.header_detail
     form.set_values({"model_version": "1.0.0", "source_location": "/bucket/dir/", "model_type": "PyTorch"})
     with pytest.raises(Exception, match="confirm"):
         form.submit()
-    assert "This imports the model into" in form._confirm_box.children[0].value
+    assert "This imports the model into" in prompt(form, "confirm")["text"]
     assert "Session()" in form.to_code() and "not-shown-anywhere-123" not in form.to_code()
 
 
 def test_badge_says_which_backend(session):
     form = ModelImportForm(session)
-    assert "embedded registry" in form._badge.value and str(session.home) in form._badge.value
-    assert session.describe() in html.unescape(form._badge.value)  # the full line, on hover
+    assert "Embedded registry" in form.widget.header and str(session.home) in form.widget.header
+    assert form.widget.header_detail == session.describe()  # the full line, on hover
 
 
 # ---- comfort ---------------------------------------------------------------------------------------
@@ -427,7 +427,7 @@ def test_chinese_labels_and_switching(session):
     form.language = "en"
     assert form.fields["model_version"].label == "Version"
     assert form.fields["model_version"].error.startswith("version must be three numbers")
-    assert form._submit_button.description == "Import model"
+    assert button(form, "import")["label"] == "Import model"
 
 
 def test_language_follows_the_locale(session, monkeypatch):
@@ -446,39 +446,11 @@ def test_draft_survives_a_restart(session, tmp_path):
     assert restored.fields["input_params"].value[0]["param_name"] == "x"
 
 
-def test_stock_frontend_has_the_same_api(session, tmp_path):
-    form = ModelImportForm(session, frontend="stock")
-    assert isinstance(form.fields["model_version"], StockField)
-    assert isinstance(form.fields["dependencies"], StockTable)
-    form.fields["model_version"].value = "1.0"
-    assert "three numbers" in form.fields["model_version"].error
-    assert "three numbers" in form.fields["model_version"]._message.value
-    folder = make_package(tmp_path / "pkg")
-    form.set_values({"model_version": "1.0.0", "source_location_type": "LOCAL_SOURCE", "source_location": str(folder),
-                     "model_type": "PyTorch", "model_name": "stock"})
-    assert form.submit().get_model_info()["model_name"] == "stock"
-
-
-def test_stock_fields_show_the_tooltip_on_the_label_never_on_the_box(session):
-    # ipywidgets#3860: a Box whose model syncs a tooltip fails to render ("Click to show javascript error.").
-    form = ModelImportForm(session, frontend="stock", language="en")
-    for key, widget in form.fields.items():
-        assert widget.tooltip, key
-        assert not widget.get_state().get("tooltip"), key
-    version = form.fields["model_version"]
-    assert version._control.description == f"<span title='{html.escape(version.tooltip)}'>Version</span>"
-    version.tooltip = "Three numbers <like> 1.0.0"
-    assert version._control.description == "<span title='Three numbers &lt;like&gt; 1.0.0'>Version</span>"
-    table = form.fields["input_params"]
-    assert f"title='{html.escape(table.tooltip)}'" in table.children[0].value
-    form.language = "zh"
-    assert version._control.description.endswith(f">{html.escape(version.label)}</span>") and version.label != "Version"
-
-
 def test_static_summary_for_the_saved_notebook(session, tmp_path):
     form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
     form.submit()
-    text = form._repr_mimebundle_()["text/plain"]
+    bundle = form._repr_mimebundle_()
+    text = (bundle[0] if isinstance(bundle, tuple) else bundle)["text/plain"]
     assert "digits 1.0.0 (PyTorch)" in text and "published" in text and form.model_id in text
 
 
@@ -500,14 +472,16 @@ def test_model_list_browses_and_deletes(session, tmp_path):
 
 def test_language_toggle_and_config_button(session, tmp_path):
     form = ModelImportForm.from_folder(make_package(tmp_path / "pkg", DETECTION), session, language="en")
-    form._language_toggle.value = "zh"
+    click(form, "lang:zh")
     assert form.language == "zh" and form.fields["model_type"].label == "模型类型"
-    assert form._config_button.layout.display == ""
-    form._config_button.click()  # the package has a config.json: it asks first, in the form's language
-    note, replace, cancel = form._confirm_box.children
-    assert (replace.description, cancel.description) == ("替换 config.json", "取消")
-    replace.click()
-    assert "Wrote" in form._status_html.value
+    assert form.widget.sections[0]["fields"][2]["label"] == "模型类型"  # what the browser draws
+    assert button(form, "lang:en")["label"] == "English"
+    assert button(form, "write_config") is not None
+    click(form, "write_config")  # the package has a config.json: it asks first, in the form's language
+    asked = prompt(form, "confirm")
+    assert [b["label"] for b in asked["buttons"]] == ["替换 config.json", "取消"]
+    click(form, "confirm")
+    assert "Wrote" in notice(form) and prompt(form, "confirm") is None
     assert (tmp_path / "pkg" / "model" / "config.json").read_text().count('"model_type": "PyTorch"') == 1
 
 
@@ -572,25 +546,25 @@ def test_the_write_config_button_asks_before_replacing(session, tmp_path):
     folder = make_package(tmp_path / "pkg", {"model_type": "PyTorch", "model_algorithm": "a"})
     form = ModelImportForm.from_folder(folder, session)
     form.fields["model_algorithm"].value = "image_classification"
-    form._config_button.click()
+    click(form, "write_config")
     assert json.loads((folder / "model" / "config.json").read_text())["model_algorithm"] == "a"  # not yet
-    note, replace, _cancel = form._confirm_box.children
-    assert "exists" in note.value and replace.description == "Replace config.json"
-    replace.click()
+    asked = prompt(form, "confirm")
+    assert "exists" in asked["text"] and asked["buttons"][0]["label"] == "Replace config.json"
+    click(form, "confirm")
     assert json.loads((folder / "model" / "config.json").read_text())["model_algorithm"] == "image_classification"
-    assert "the old one is kept at" in form._status_html.value
+    assert "the old one is kept at" in notice(form)
 
 
 def test_a_cloud_form_shows_where_models_go_without_building_a_client(monkeypatch):
     monkeypatch.delenv("MODEL_IMPORT_WIDGET_BACKEND")
     session = Session(access_key="AKFORMTEST", secret_key="not-shown-anywhere-123", region_name="cn-north-4")
     form = ModelImportForm(session)
-    assert "ModelArts" in form._badge.value and "cn-north-4" in form._badge.value
-    assert "explicit credentials" in form._badge.value
+    assert "ModelArts" in form.widget.header and "cn-north-4" in form.widget.header
+    assert "explicit credentials" in form.widget.header
     assert session._client is None  # showing the form sent nothing and built no network client
-    assert "not-shown-anywhere-123" not in form._badge.value
+    assert "not-shown-anywhere-123" not in json.dumps(form.widget.get_state(), default=str)  # nor in any trait
     no_region = ModelImportForm(Session(access_key="AKFORMTEST", secret_key="not-shown-anywhere-123"))
-    assert "no region" in no_region._badge.value and "HUAWEICLOUD_SDK_REGION" in no_region._badge.value
+    assert "no region" in no_region.widget.header and "HUAWEICLOUD_SDK_REGION" in no_region.widget.header
 
 
 def test_status_is_copying_until_the_files_are_in(session, tmp_path, monkeypatch):
@@ -599,19 +573,6 @@ def test_status_is_copying_until_the_files_are_in(session, tmp_path, monkeypatch
     form.observe(lambda change: seen.append(change["new"]), "status")
     form.submit()
     assert seen == ["copying", "publishing", "published"] or seen == ["copying", "published"]
-
-
-def test_stock_table_messages_follow_edits(session, tmp_path):
-    form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
-    stock = ModelImportForm(session, frontend="stock")
-    stock.set_values({**form.value, "input_params": [{"url": "/", "param_name": "", "param_type": "number"}]})
-    table = stock.fields["input_params"]
-    name_cell = table.children[2].children[0].children[1]
-    message = table.children[2].children[1]
-    assert "parameter name is required" in message.value
-    name_cell.value = "x"
-    assert message.value == ""
-    assert table.children[2].children[0].children[1] is name_cell  # the cell being typed in stays
 
 
 def test_a_new_untouched_form_does_not_overwrite_the_draft(session):
@@ -625,8 +586,8 @@ def test_a_new_untouched_form_does_not_overwrite_the_draft(session):
 def test_after_a_duplicate_the_summary_says_so(session, tmp_path):
     valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch").submit()
     again = valid_form(session, make_package(tmp_path / "pkg2"), model_type="PyTorch")
-    again._submit_button.click()
-    assert "exists already" in again._summary.value and again._submit_button.disabled
+    click(again, "import")
+    assert "exists already" in summary(again) and not import_enabled(again)
 
 
 def test_environment_is_the_runtime_field(session):
@@ -655,7 +616,7 @@ def test_model_list_asks_before_deleting(session, tmp_path):
 def test_submit_publish_false_makes_a_local_model_then_publish_model_imports_it(session, tmp_path):
     form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
     model = form.submit(publish=False)
-    assert form.status == "local" and "registered nowhere" in form._status_html.value
+    assert form.status == "local" and "registered nowhere" in run_text(form)
     assert model.get_model_id() is None and session.client.list_models()["total_count"] == 0
     assert model.publish_model()["model_status"] == "published"
     assert [m["model_id"] for m in session.client.list_models()["models"]] == [model.get_model_id()]
@@ -697,12 +658,12 @@ def test_a_package_fixed_on_disk_is_checked_again_from_the_form(session, tmp_pat
     form = valid_form(session, folder, model_type="PyTorch")
     message = form.fields["source_location"].error
     assert message.count("model/config.json") == 1 and "model/customize_service.py is missing" in message
-    assert form._submit_button.disabled and form._check_again_button.layout.display == ""
+    assert not import_enabled(form) and button(form, "check_again") is not None
     (folder / "model" / "config.json").write_text(json.dumps({"model_type": "PyTorch"}))
     (folder / "model" / "customize_service.py").write_text("class Service:\n    pass\n")
-    form._check_again_button.click()
-    assert form.errors == [] and not form._submit_button.disabled
-    assert form._check_again_button.layout.display == "none"
+    click(form, "check_again")
+    assert form.errors == [] and import_enabled(form)
+    assert button(form, "check_again") is None
 
 
 def test_the_backends_package_refusal_lands_at_the_folder_and_leaves_import_clickable(session, tmp_path):
@@ -711,4 +672,4 @@ def test_the_backends_package_refusal_lands_at_the_folder_and_leaves_import_clic
                                            {"path": None, "message": "another problem"}], "pkg"))
     assert form.fields["source_location"].error == "model/config.json is missing; another problem"
     assert [e["field"] for e in form.errors] == ["source_location", "source_location"]
-    assert not form._submit_button.disabled
+    assert import_enabled(form)

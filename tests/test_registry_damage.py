@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from form_driver import click, prompt, summary
 
 from model_import_widget import Model, Session
 from model_import_widget.errors import RegistryDamagedError, RegistryReadOnlyError
@@ -157,9 +158,9 @@ def test_the_form_shows_a_read_only_home_under_the_button(read_only, tmp_path):
     with Session(backend="embedded", home=read_only) as session:
         form = ModelImportForm.from_folder(package(tmp_path / "new"), session)
         form.fields["model_version"].value = "1.0.0"
-        form._submit_button.click()
+        click(form, "import")
         form._run.join(10) if getattr(form, "_run", None) else None
-        assert "read-only" in form._summary.value
+        assert "read-only" in summary(form)
 
 
 @pytest.fixture

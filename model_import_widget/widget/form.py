@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from ipywidgets import HTML, Button, FloatProgress, HBox, Layout, Output, ToggleButtons, VBox, link
 from traitlets import Bool, Dict, Enum, HasTraits, List, Unicode, observe
 
 from .. import config_file, package, spec
@@ -31,7 +30,8 @@ from ..backend import obs_location_or_default
 from .code import sdk_code
 from .run import ImportRun
 from ..sdk.versions import check_version
-from .fields import FieldWidget, StockField, StockTable, TableWidget
+from .fields import FieldTraits, TableTraits
+from .view import FormView
 
 # The form's fields in the seed's order: key (the SDK's parameter name), section, kind.
 LAYOUT: list[tuple[str, list[tuple[str, str]]]] = [
@@ -48,16 +48,6 @@ ALGORITHMS = ["image_classification", "object_detection", "predict_analysis", "t
 PARAM_COLUMNS = ("url", "param_name", "param_type", "min", "max", "param_desc")
 PACKAGE_COLUMNS = ("package_name", "package_version", "restraint")
 STATUSES = ("draft", "local", "copying", "publishing", "published", "failed", "cancelled")
-
-
-def _frontend(choice: str) -> str:
-    """'custom' (this package's views, browser-side checks) or 'stock' (plain ipywidgets, kernel checks only)."""
-    choice = (choice or os.environ.get("MODEL_IMPORT_WIDGET_FRONTEND", "") or "auto").lower()
-    if choice in ("custom", "stock"):
-        return choice
-    if any(name in os.environ for name in ("VSCODE_PID", "VSCODE_CWD", "COLAB_RELEASE_TAG")):
-        return "stock"  # front ends that cannot load a JupyterLab extension
-    return "custom"
 
 
 def _resolve(schema: dict, root: dict) -> dict:
@@ -108,9 +98,10 @@ class ModelImportForm(HasTraits):
     `ModelImportForm(session=None, **prefill)`; `session=None` means `Session()`. Drive it from code as a
     person would: `form.fields["model_version"].value = "1.0.0"`, read `form.errors`, call `form.submit()`.
 
-    The form is a composite of widgets held in `form.widget` (a VBox): displaying the form displays it, and
-    `form.widget` goes inside other containers. The form itself is not a Widget, because its `model_id` (the
-    imported model) would hide ipywidgets' own `Widget.model_id` (the widget's comm id).
+    The form is drawn by one widget, `form.widget` (a FormView: anywidget, so it works in every notebook front
+    end): displaying the form displays it, and `form.widget` goes inside other containers. The fields in
+    `form.fields` are plain objects with traits (`.value`, `.error`, `.warning`, …), not widgets. The form itself
+    is not a Widget, because its `model_id` (the imported model) would hide ipywidgets' own `Widget.model_id`.
     """
 
     value = Dict(help="The model's fields as the SDK takes them (blank fields left out).")
@@ -122,21 +113,19 @@ class ModelImportForm(HasTraits):
     language = Unicode("en", help="en or zh.")
     busy = Bool(False, help="An import is running.")
 
-    def __init__(self, session: Any = None, *, frontend: str = "auto", language: Optional[str] = None,
-                 obs_location: Optional[str] = None, **prefill: Any):
+    def __init__(self, session: Any = None, *, language: Optional[str] = None, obs_location: Optional[str] = None,
+                 **prefill: Any):
         self.fields: dict[str, Any] = _Fields()
         self.obs_location = obs_location
         """Where a local folder is uploaded before a ModelArts import (obs://bucket/dir/); else
         $MODEL_IMPORT_WIDGET_OBS_LOCATION. Not used by the embedded registry."""
         super().__init__()
-        self.widget = VBox(layout=Layout(width="100%", max_width="64em"))
-        self.widget.add_class("mi-form")
+        self.widget = FormView(on_edit=self._edited_in_browser, on_click=self._clicked)
         if session is None:
             from ..sdk.session import Session
 
             session = Session()
         self._session = session
-        self._frontend = _frontend(frontend)
         self.language = language or i18n.default_language()
         self._generated_name = spec.generate_model_name()
         self._submit_callbacks: list[Callable[["ModelImportForm"], Any]] = []
@@ -150,6 +139,11 @@ class ModelImportForm(HasTraits):
         self.last_config_backup: Optional[Path] = None  # where write_config kept the file it replaced
         self._prefilled: dict[str, Any] = {}  # field -> the value a folder filled in (replaced by the next folder's)
         self._draft = drafts.Draft(drafts.draft_path(session), self._draft_snapshot)
+        self._prompts: dict[str, dict[str, Any]] = {}  # questions under the fields, by id: prefill, version, confirm
+        self._confirmed: Optional[Callable[[], None]] = None  # what the open question's yes-button does
+        self._config_visible = False  # "Write config.json": only for a local folder that exists
+        self._code_shown = False
+        self._status_line = ""
         self._schema = _model_schema()
         self._build()
         if prefill:
@@ -166,51 +160,18 @@ class ModelImportForm(HasTraits):
         self.fields["source_location_type"].value = "OBS_SOURCE"
         self.fields["installer"].value = "pip"
         self.fields["wait"].value = "true"
-        for widget in self.fields.values():
-            widget.observe(self._on_field_change, "value")
-        self._badge = HTML(layout=Layout(flex="1 1 auto", min_width="0"))
-        self._summary = HTML()
-        self._prefill_box = HBox()
-        self._submit_button = Button(button_style="primary", icon="upload")
-        self._submit_button.on_click(lambda _: self._submit_clicked())
-        self._cancel_button = Button(icon="stop", layout=Layout(display="none"))
-        self._cancel_button.on_click(lambda _: self.cancel())
-        self._code_button = Button(icon="code")
-        self._code_button.on_click(lambda _: self._toggle_code())
-        self._config_button = Button(icon="file-code-o", layout=Layout(display="none"))
-        self._config_button.on_click(lambda _: self._write_config_clicked())
-        self._check_again_button = Button(icon="refresh", layout=Layout(display="none"))  # a fix is made on disk
-        self._check_again_button.on_click(lambda _: (self._relint(), self._recheck()))
-        self._language_toggle = ToggleButtons(options=[("English", "en"), ("中文", "zh")], value=self.language,
-                                              style={"button_width": "auto"}, layout=Layout(flex="0 0 auto"))
-        link((self._language_toggle, "value"), (self, "language"))
-        self._progress = FloatProgress(min=0.0, max=1.0, layout=Layout(width="100%", display="none"))
-        self._progress_text = HTML()
-        self._status_html = HTML()
-        self._events_html = HTML()
-        self._confirm_box = HBox()
-        self._offer_box = HBox()
-        self._code = Output(layout=Layout(display="none"))
-        self._sections = {title: HTML() for title, _ in LAYOUT}
-        body = [HBox([self._badge, self._language_toggle], layout=Layout(justify_content="space-between"))]
-        for title, entries in LAYOUT:
-            body.append(self._sections[title])
-            body.extend(self.fields[key] for key, _ in entries)
-        body += [self._prefill_box, self._summary, self._offer_box, self._confirm_box,
-                 HBox([self._submit_button, self._cancel_button, self._code_button, self._config_button,
-                       self._check_again_button]),
-                 self._progress, self._progress_text, self._status_html, self._events_html, self._code]
-        self.widget.children = body
+        for field in self.fields.values():
+            field.observe(self._on_field_change, "value")
+            field.observe(lambda _change: self._sync_fields(),
+                          [name for name in ("value", "error", "warning", "hint", "errors", "options", "disabled")
+                           if field.has_trait(name)])
         self._apply_language()
 
     def _make_field(self, key: str, kind: str, required: bool):
-        stock = self._frontend == "stock"
         if kind == "table":
             model = spec.Package if key == "dependencies" else spec.Param
             columns = PACKAGE_COLUMNS if key == "dependencies" else PARAM_COLUMNS
-            table_cls = StockTable if stock else TableWidget
-            return table_cls(field=key, columns=[self._column(model, c) for c in columns])
-        field_cls = StockField if stock else FieldWidget
+            return TableTraits(field=key, columns=[self._column(model, c) for c in columns])
         options: list[str] = []
         if key == "model_type":
             options = [""] + [t.value for t in spec.ModelType]
@@ -225,7 +186,7 @@ class ModelImportForm(HasTraits):
         schema = self._field_schema(key)
         if required:
             schema["required"] = True
-        return field_cls(field=key, kind=kind, options=options, schema=schema)
+        return FieldTraits(field=key, kind=kind, options=options, schema=schema)
 
     def _field_schema(self, key: str) -> dict:
         prop = (self._schema["$defs"]["Dependency"]["properties"]["installer"] if key == "installer"
@@ -264,7 +225,7 @@ class ModelImportForm(HasTraits):
                     english = _words(spec.Dependency if key == "installer" else spec.ModelSpec, key)
                 widget.label, widget.tooltip = i18n.field_words(key, *english, lang)
                 widget.schema = self._localised_schema(key, widget.schema)
-                if isinstance(widget, (TableWidget, StockTable)):
+                if isinstance(widget, TableTraits):
                     model = spec.Package if key == "dependencies" else spec.Param
                     widget.columns = [{**c, "label": i18n.field_words(c["key"], *_words(model, c["key"]), lang)[0],
                                        "tooltip": i18n.field_words(c["key"], *_words(model, c["key"]), lang)[1],
@@ -273,15 +234,13 @@ class ModelImportForm(HasTraits):
             self.fields["model_name"].placeholder = self._generated_name
             self.fields["model_version"].placeholder = "1.0.0"
             self.fields["source_location"].placeholder = "obs://bucket/dir/  or  /bucket/dir/  or  ./local/folder"
-            for title, header in self._sections.items():
-                header.value = f"<h4 class='mi-section'>{html.escape(t(title))}</h4>"
-            self._submit_button.description = t("Import model")
-            self._cancel_button.description = t("Cancel")
-            self._code_button.description = t("Show code")
-            self._config_button.description = t("Write config.json")
-            self._check_again_button.description = t("Check the folder again")
-            self._language_toggle.tooltip = t("Language")
-            self._badge.value = self._badge_html()
+        with self.widget.hold_sync():
+            self.widget.lang = lang
+            self.widget.sections = [{"title": t(title), "fields": [self._field_spec(key, kind) for key, kind in entries]}
+                                    for title, entries in LAYOUT]
+            self.widget.header, self.widget.header_detail = self._header()
+            self._sync_fields()
+            self._refresh_buttons()
 
     def _localised_schema(self, key: str, schema: dict) -> dict:
         english = _model_schema().get("properties", {}).get(key, {}).get("x-messages", {})
@@ -290,21 +249,101 @@ class ModelImportForm(HasTraits):
             messages[keyword] = i18n.rule_message(key, keyword, english.get(keyword, message), self.language)
         return {**schema, "x-messages": messages} if messages else schema
 
-    def _badge_html(self) -> str:
-        """Where models go, in a few words; the full description (never a secret) on hover."""
+    def _field_spec(self, key: str, kind: str) -> dict[str, Any]:
+        """A field as the browser draws it (labels, tooltips and messages in the form's language)."""
+        field = self.fields[key]
+        made = {"key": key, "kind": kind, "label": field.label, "tooltip": field.tooltip,
+                "required": bool(field.schema.get("required")), "schema": field.schema}
+        if isinstance(field, TableTraits):
+            made.update(columns=field.columns, add_label=field.add_label)
+        else:
+            made.update(options=list(field.options), placeholder=field.placeholder)
+        return made
+
+    def _header(self) -> tuple[str, str]:
+        """Where models go, in a few words; and the full description (never a secret), shown on hover."""
         session = self._session
         if session.backend == "embedded":
-            where = f"<b>embedded registry</b> · {html.escape(str(session.home))}"
+            where = f"Embedded registry · {session.home}"
         else:  # from the session's own attributes: showing the form builds no network client
             source = {"explicit": "explicit credentials", "env": "credentials from the environment",
                       "profile": "credentials from a profile file", "notebook": "the notebook's agency"}
             region = session.region_name
-            where = (f"<b>ModelArts</b> · {html.escape(region or '')} · "
-                     f"{html.escape(source.get(session.credential_source, ''))}")
+            where = f"ModelArts · {region or ''} · {source.get(session.credential_source, '')}"
             if not region:
-                where += (" · <span class='mi-badge-problem'>no region: pass region_name= to Session() or set "
-                          "HUAWEICLOUD_SDK_REGION</span>")
-        return f"<div class='mi-badge' title='{html.escape(session.describe(), quote=True)}'>{where}</div>"
+                where += " · no region: pass region_name= to Session() or set HUAWEICLOUD_SDK_REGION"
+        return where, session.describe()
+
+    def _sync_fields(self) -> None:
+        """The fields' values, messages and choices, as the browser shows them."""
+        values, messages, options = {}, {}, {}
+        for key, field in self.fields.items():
+            values[key] = list(field.value) if isinstance(field, TableTraits) else field.value
+            message = {k: v for k, v in (("error", field.error), ("warning", field.warning),
+                                         ("hint", getattr(field, "hint", ""))) if v}
+            if isinstance(field, TableTraits) and field.errors:
+                message["cells"] = dict(field.errors)
+            if message:
+                messages[key] = message
+            if not isinstance(field, TableTraits):
+                options[key] = list(field.options)
+        with self.widget.hold_sync():
+            self.widget.values, self.widget.messages, self.widget.options = values, messages, options
+
+    def _refresh_buttons(self) -> None:
+        t = lambda english: i18n.text(english, self.language)  # noqa: E731
+        blocking = [e for e in self.errors if e.get("type") != "package"]
+        self.widget.buttons = [
+            {"id": "import", "label": t("Import model"), "style": "primary", "needs_checked": True,
+             "enabled": not blocking and not self.busy and not (self._duplicate_blocks())},
+            {"id": "cancel", "label": t("Cancel"), "visible": self.busy},
+            {"id": "code", "label": t("Hide code" if self._code_shown else "Show code")},
+            {"id": "insert_code", "label": t("Insert code below")},
+            {"id": "write_config", "label": t("Write config.json"), "visible": self._config_visible},
+            {"id": "check_again", "label": t("Check the folder again"), "visible": bool(self._lint_problems)},
+            {"id": "lang:zh" if self.language == "en" else "lang:en", "place": "header", "title": t("Language"),
+             "label": "中文" if self.language == "en" else "English"},
+        ]
+
+    def _duplicate_blocks(self) -> bool:
+        return any(e.get("type") == "duplicate" for e in self.errors)
+
+    def _refresh_prompts(self) -> None:
+        self.widget.prompts = list(self._prompts.values())
+
+    def _set_summary(self, errors: list[dict]) -> None:
+        lines = [f"{e['field'] or 'model'}: {i18n.error_message(e, self.language) if 'type' in e else e['message']}"
+                 for e in errors]
+        self.widget.summary = {"title": i18n.text("Fix these before importing:", self.language), "lines": lines} \
+            if lines else {}
+
+    def _edited_in_browser(self, key: str, value: Any) -> None:
+        """A person changed a field in the browser: as if `form.fields[key].value = value`."""
+        field = self.fields.get(key)
+        if field is None or self.busy:
+            return
+        if isinstance(field, TableTraits):
+            columns = {c["key"] for c in field.columns}
+            if not isinstance(value, list):
+                return
+            field.value = [{k: str(v) for k, v in row.items() if k in columns} for row in value][:1000]
+        elif isinstance(value, str):
+            field.value = value
+        self._sync_fields()  # even unchanged: the browser waits for this edit's answer
+
+    def _clicked(self, button: str) -> None:
+        """A button in the browser."""
+        actions: dict[str, Callable[[], Any]] = {
+            "import": self._submit_clicked, "cancel": self.cancel, "code": self._toggle_code,
+            "insert_code": self._insert_code, "write_config": self._write_config_clicked,
+            "check_again": lambda: (self._relint(), self._recheck()),
+            "lang:en": lambda: setattr(self, "language", "en"), "lang:zh": lambda: setattr(self, "language", "zh"),
+            "apply_prefill": self.apply_prefill, "keep_mine": self.keep_mine, "use_version": self._use_version,
+            "confirm": self._confirm_yes, "dismiss": self._confirm_no,
+        }
+        action = actions.get(button)
+        if action is not None:
+            action()
 
     # ---- values ------------------------------------------------------------------------------------
 
@@ -426,9 +465,9 @@ class ModelImportForm(HasTraits):
             blank_name = not data.get("model_name")
             self.fields["model_name"].hint = i18n.text("A name will be generated: {name}", self.language,
                                                        name=self._generated_name) if blank_name else ""
-            self._submit_button.disabled = bool(report.errors) or self.busy
-            self._check_again_button.layout.display = "" if self._lint_problems else "none"
-            self._summary.value = self._summary_html(report.errors)
+            self._set_summary(report.errors)
+            self._refresh_buttons()
+            self._sync_fields()
         if not self._updating:
             self._draft.changed()
 
@@ -466,17 +505,8 @@ class ModelImportForm(HasTraits):
         for key, widget in self.fields.items():
             widget.error = "; ".join(field_errors.get(key, []))
             widget.warning = "; ".join(field_warnings.get(key, []))
-            if isinstance(widget, (TableWidget, StockTable)):
+            if isinstance(widget, TableTraits):
                 widget.errors = cell_errors.get(key, {})
-
-    def _summary_html(self, errors: list[dict]) -> str:
-        if not errors:
-            return f"<div class='mi-summary mi-ok' role='status'>{html.escape(i18n.text('Ready to import.', self.language))}</div>"
-        items = "".join(f"<li><code>{html.escape(e['field'] or 'model')}</code>: "
-                        f"{html.escape(i18n.error_message(e, self.language) if 'type' in e else e['message'])}</li>"
-                        for e in errors)
-        title = html.escape(i18n.text("Fix these before importing:", self.language))
-        return f"<div class='mi-summary mi-errors' role='alert'><b>{title}</b><ul>{items}</ul></div>"
 
     def _offer_runtimes(self) -> None:
         model_type = spec.canonical_model_type(self.fields["model_type"].value)
@@ -495,7 +525,7 @@ class ModelImportForm(HasTraits):
         location = self.fields["source_location"].value.strip()
         self._lint, self._lint_problems = [], []
         local = self.fields["source_location_type"].value == "LOCAL_SOURCE"
-        self._config_button.layout.display = "" if local and os.path.isdir(os.path.expanduser(location or "/nonexistent")) else "none"
+        self._config_visible = local and os.path.isdir(os.path.expanduser(location or "/nonexistent"))
         if local and location:
             self._suggest_folders(location)
             folder = os.path.abspath(os.path.expanduser(location))
@@ -563,16 +593,15 @@ class ModelImportForm(HasTraits):
         return str(value)
 
     def _show_prefill_offer(self) -> None:
-        if not self._pending_prefill:
-            self._prefill_box.children = []
-            return
-        names = ", ".join(self._pending_prefill)
-        note = HTML(f"<span class='mi-offer'>config.json has other values for: {html.escape(names)}</span>")
-        apply = Button(description=i18n.text("Apply from config.json", self.language))
-        keep = Button(description=i18n.text("Keep mine", self.language))
-        apply.on_click(lambda _: self.apply_prefill())
-        keep.on_click(lambda _: self.keep_mine())
-        self._prefill_box.children = [note, apply, keep]
+        t = lambda english: i18n.text(english, self.language)  # noqa: E731
+        self._prompts.pop("prefill", None)
+        if self._pending_prefill:
+            self._prompts["prefill"] = {
+                "id": "prefill", "level": "info",
+                "text": f"config.json has other values for: {', '.join(self._pending_prefill)}",
+                "buttons": [{"id": "apply_prefill", "label": t("Apply from config.json")},
+                            {"id": "keep_mine", "label": t("Keep mine")}]}
+        self._refresh_prompts()
 
     def apply_prefill(self) -> None:
         """Replace the fields that config.json disagrees with (the user asked for it)."""
@@ -644,7 +673,7 @@ class ModelImportForm(HasTraits):
                                   "MODEL_IMPORT_WIDGET_OBS_LOCATION"}
             self.fields["source_location"].error = problem["message"]
             self.errors = [problem]
-            self._summary.value = self._summary_html(self.errors)
+            self._set_summary(self.errors)
             raise SpecValidationError([problem])
         if self._session.backend != "embedded" and not confirm:
             self._ask_confirmation()
@@ -680,28 +709,33 @@ class ModelImportForm(HasTraits):
             self._show_backend_error(exc)
 
     def _ask_confirmation(self) -> None:
-        where = html.escape(self._session.describe())
+        where = self._session.describe()
         upload = ""
         if self.fields["source_location_type"].value == "LOCAL_SOURCE":
             target = obs_location_or_default(self.obs_location)
-            upload = (f" The folder {html.escape(str(self.fields['source_location'].value))} is uploaded first to "
-                      f"<b>{html.escape(target or '')}</b>.")
-        self._confirm(f"This imports the model into <b>{where}</b>.{upload}", "Confirm import",
+            upload = (f" The folder {self.fields['source_location'].value} is uploaded first to {target or ''}.")
+        self._confirm(f"This imports the model into {where}.{upload}", "Confirm import",
                       lambda: self._submit_clicked(confirm=True))
 
-    def _confirm(self, note_html: str, go_label: str, go: Callable[[], None]) -> None:
-        """A question under the buttons: `go_label` runs `go`, Cancel just closes it (either way it goes)."""
-        note = HTML(f"<span class='mi-confirm'>{note_html}</span>")
-        yes = Button(description=i18n.text(go_label, self.language), button_style="warning")
-        stop = Button(description=i18n.text("Cancel", self.language))
+    def _confirm(self, text: str, go_label: str, go: Callable[[], None]) -> None:
+        """A question under the fields: `go_label` runs `go`, Cancel just closes it (either way it goes)."""
+        self._confirmed = go
+        self._prompts["confirm"] = {"id": "confirm", "text": text, "level": "warning",
+                                    "buttons": [{"id": "confirm", "label": i18n.text(go_label, self.language),
+                                                 "style": "warning"},
+                                                {"id": "dismiss", "label": i18n.text("Cancel", self.language)}]}
+        self._refresh_prompts()
 
-        def confirmed(_):
-            self._confirm_box.children = []
+    def _confirm_yes(self) -> None:
+        go, self._confirmed = self._confirmed, None
+        self._confirm_no()
+        if go is not None:
             go()
 
-        yes.on_click(confirmed)
-        stop.on_click(lambda _: setattr(self._confirm_box, "children", []))
-        self._confirm_box.children = [note, yes, stop]
+    def _confirm_no(self) -> None:
+        self._confirmed = None
+        self._prompts.pop("confirm", None)
+        self._refresh_prompts()
 
     def _spec_fields(self) -> dict[str, Any]:
         return self._check_data(self.value)
@@ -710,31 +744,37 @@ class ModelImportForm(HasTraits):
         data = self._spec_fields()
         found = check_version(self._session, data["model_name"], data.get("model_version", ""))
         if found.free:
-            self._offer_box.children = []
+            self._prompts.pop("version", None)
+            self._refresh_prompts()
             return
         suggestion, message = found.next_free, found.message
         self.fields["model_version"].error = message
         self.errors = [{"field": "model_version", "type": "duplicate", "message": message}]
-        self._summary.value = self._summary_html(self.errors)
-        self._submit_button.disabled = True  # until the version changes (every change checks again)
-        use = Button(description=i18n.text("Use version {version}", self.language, version=suggestion))
-        use.on_click(lambda _: (setattr(self.fields["model_version"], "value", suggestion),
-                                setattr(self._offer_box, "children", [])))
-        self._offer_box.children = [use]
+        self._set_summary(self.errors)
+        self._refresh_buttons()  # Import waits until the version changes (every change checks again)
+        self._prompts["version"] = {"id": "version", "text": message, "level": "info",
+                                    "buttons": [{"id": "use_version", "style": "primary",
+                                                 "label": i18n.text("Use version {version}", self.language,
+                                                                    version=suggestion)}]}
+        self._refresh_prompts()
         self.suggested_version = suggestion
         raise DuplicateModelError(found.name, found.version, found.existing_id)
+
+    def _use_version(self) -> None:
+        suggestion = getattr(self, "suggested_version", "")
+        self._prompts.pop("version", None)
+        self._refresh_prompts()
+        if suggestion:
+            self.fields["model_version"].value = suggestion
 
     def _start(self) -> None:
         self.busy = True
         self.model_id = ""
         self._model = None
         self._set_status("copying")
-        self._submit_button.disabled = True
-        self._cancel_button.layout.display = ""
-        self._progress.layout.display = ""
-        self._progress.value = 0.0
-        self._progress_text.value = ""
-        self._events_html.value = ""
+        self._show_run(fraction=0.0, progress="", events=[])
+        self._refresh_buttons()
+        self.widget.disabled = True
         self._run = ImportRun(self._session, self._spec_fields(), obs_location=self.obs_location,
                               on_change=self._run_changed).start()
 
@@ -742,12 +782,10 @@ class ModelImportForm(HasTraits):
         """Show the running import's state (called from its thread after each change)."""
         if run is not self._run:
             return
-        self._progress.value = run.fraction
-        self._progress_text.value = (f"<span class='mi-progress'>{html.escape(run.progress_text)}</span>"
-                                     if run.progress_text else "")
         if run.model_id:
             self.model_id = run.model_id
-        self._events_html.value = self._events_table(run.events)
+        self._show_run(fraction=run.fraction if run.running else None, progress=run.progress_text if run.running
+                       else "", events=run.events)
         if run.running:
             if run.status != self.status:
                 self._set_status(run.status)
@@ -768,20 +806,17 @@ class ModelImportForm(HasTraits):
             self._show_backend_error(exc)
             self._set_status(run.status)
         else:
-            self._summary.value = (f"<div class='mi-summary mi-errors' role='alert'>Import stopped: "
-                                   f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>")
+            self.widget.summary = {"title": "Import stopped:", "lines": [f"{type(exc).__name__}: {exc}"]}
             self._set_status(run.status)
         self.busy = False
-        self._cancel_button.layout.display = "none"
-        self._progress.layout.display = "none"
+        self.widget.disabled = False
         # a package problem is fixed on disk, not in a field: Import stays clickable, to check it again
-        self._submit_button.disabled = any(e.get("type") != "package" for e in self.errors)
+        self._refresh_buttons()
         for callback in list(self._submit_callbacks):
             try:
                 callback(self)
             except Exception as error:  # a callback's error is shown, not raised in the worker
-                self._events_html.value += (f"<div role='alert'>on_submit callback failed: "
-                                            f"{html.escape(repr(error))}</div>")
+                self.widget.notice = {"text": f"on_submit callback failed: {error!r}", "level": "error"}
 
     def cancel(self) -> None:
         """Stop a running import; nothing of it stays registered."""
@@ -793,24 +828,27 @@ class ModelImportForm(HasTraits):
         text = {"local": "Checked: a local model, registered nowhere yet (model.publish_model() imports it)",
                 "copying": "Copying files…", "publishing": "Publishing…", "published": "Published",
                 "failed": "Import failed", "cancelled": "Cancelled: nothing was registered", "draft": ""}[status]
-        self._status_html.value = f"<div class='mi-status mi-status-{status}' role='status'>{html.escape(text)}</div>" if text else ""
+        self._status_line = text
+        self._show_run()
+
+    def _show_run(self, **changes: Any) -> None:
+        """The import's part of the form: status line, progress, events, and the result once published."""
+        if "events" in changes:  # as the browser lists them: the service's words, never markup
+            changes["events"] = [{"type": str(e.get("event_type", "")), "info": str(e.get("event_info", ""))}
+                                 for e in changes["events"] or []]
+        run = {**self.widget.run, **changes, "status": self.status, "text": self._status_line}
+        if self.status != "published":
+            run.pop("result_id", None), run.pop("snippet", None)
+        self.widget.run = {k: v for k, v in run.items() if v is not None}
 
     def _show_events(self, model) -> None:
         try:
-            self._events_html.value = self._events_table(model.get_model_events())
+            self._show_run(events=model.get_model_events())
         except ModelImportError:
             pass
 
-    @staticmethod
-    def _events_table(events: list[dict]) -> str:
-        rows = "".join(f"<li class='mi-event-{html.escape(e.get('event_type', ''))}'>{html.escape(e.get('event_info', ''))}</li>"
-                       for e in events)
-        return f"<ul class='mi-events'>{rows}</ul>" if rows else ""
-
     def _show_snippet(self, model) -> None:
-        snippet = f'Model(session, model_id="{model.model_id}")'
-        self._status_html.value += (f"<div class='mi-result'>Model id <code>{html.escape(model.model_id)}</code>"
-                                    f"<pre class='mi-snippet'>{html.escape(snippet)}</pre></div>")
+        self._show_run(result_id=model.model_id, snippet=f'Model(session, model_id="{model.model_id}")')
 
     def _show_backend_error(self, exc: Exception) -> None:
         """A backend error lands at the field it concerns, else in the summary."""
@@ -819,7 +857,8 @@ class ModelImportForm(HasTraits):
             self.fields["source_location"].error = "; ".join(p["message"] for p in exc.problems)
             self.errors = [*self.errors, *({"field": "source_location", "type": "package", "message": p["message"]}
                                            for p in exc.problems)]
-            self._summary.value = self._summary_html(self.errors)
+            self._set_summary(self.errors)
+            self._refresh_buttons()
             return
         if isinstance(exc, DuplicateModelError):
             field = "model_version"
@@ -831,7 +870,8 @@ class ModelImportForm(HasTraits):
         if field:
             self.fields[field].error = message
         self.errors = [*self.errors, {"field": field, "type": type(exc).__name__, "message": message}]
-        self._summary.value = self._summary_html(self.errors)
+        self._set_summary(self.errors)
+        self._refresh_buttons()
 
     # ---- code --------------------------------------------------------------------------------------
 
@@ -849,29 +889,29 @@ class ModelImportForm(HasTraits):
         try:
             path = self.write_config(overwrite=overwrite)
             kept = f" (the old one is kept at {self.last_config_backup})" if overwrite and self.last_config_backup else ""
-            self._status_html.value = (f"<div class='mi-status' role='status'>Wrote {html.escape(str(path))}"
-                                       f"{html.escape(kept)}</div>")
+            self.widget.notice = {"text": f"Wrote {path}{kept}", "level": ""}
         except FileExistsError:
             self._ask_overwrite()
         except (OSError, ValueError) as exc:
-            self._status_html.value = f"<div class='mi-status' role='alert'>Could not write config.json: {html.escape(str(exc))}</div>"
+            self.widget.notice = {"text": f"Could not write config.json: {exc}", "level": "error"}
 
     def _ask_overwrite(self) -> None:
         where = Path(os.path.expanduser(self.fields["source_location"].value.strip())) / "model" / "config.json"
-        self._confirm(f"{html.escape(str(where))} exists. Replace it with what the form says? What the form does not "
-                      "edit stays, and the old file is kept in the registry's folder.", "Replace config.json",
+        self._confirm(f"{where} exists. Replace it with what the form says? What the form does not edit stays, and "
+                      "the old file is kept in the registry's folder.", "Replace config.json",
                       lambda: self._write_config_clicked(overwrite=True))
 
     def _toggle_code(self) -> None:
-        showing = self._code.layout.display != "none"
-        self._code.layout.display = "none" if showing else ""
-        self._code_button.description = i18n.text("Show code" if showing else "Hide code", self.language)
-        self._code.clear_output()
-        if not showing:
-            with self._code:
-                from IPython.display import Markdown, display
+        self._code_shown = not self._code_shown
+        self.widget.code = self.to_code() if self._code_shown else ""
+        self._refresh_buttons()
 
-                display(Markdown(f"```python\n{self.to_code()}```"))
+    def _insert_code(self) -> None:
+        """Put `to_code()` in a new cell under the form (JupyterLab, Notebook 7); elsewhere it is copied."""
+        self.widget.insert_code(self.to_code(),
+                                inserted=i18n.text("The code is in a new cell below the form.", self.language),
+                                copied=i18n.text("The code is copied: paste it into a new cell (this notebook "
+                                                 "cannot add cells for the form).", self.language))
 
     # ---- drafts ------------------------------------------------------------------------------------
 
@@ -900,7 +940,9 @@ class ModelImportForm(HasTraits):
         """The live form, and under it a static summary that stays readable in the saved notebook."""
         from IPython.display import HTML as StaticHTML, display
 
-        display(self.widget._repr_mimebundle_(), raw=True)
+        bundle = self.widget._repr_mimebundle_()
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        display(data, metadata=metadata, raw=True)
         self._display_id = display(StaticHTML(self._static_summary()), display_id=True)
 
     def _static_summary(self) -> str:
@@ -916,8 +958,9 @@ class ModelImportForm(HasTraits):
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
-        if isinstance(bundle, dict):
-            bundle["text/plain"] = self.summary_text()
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if isinstance(data, dict):
+            data["text/plain"] = self.summary_text()
         return bundle
 
     def __repr__(self) -> str:

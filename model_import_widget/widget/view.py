@@ -32,9 +32,11 @@ class FormView(anywidget.AnyWidget):
     disabled = Bool(False, help="No field takes input (an import is running).").tag(sync=True)
     answered = Int(0, help="The last edit the kernel has applied and checked.").tag(sync=True)
     header = Unicode("", help="Where models go, in a few words.").tag(sync=True)
-    summary = List(Unicode(), help="Every problem that blocks importing, one line each.").tag(sync=True)
+    header_detail = Unicode("", help="The session's full description (never a secret), shown on hover.").tag(sync=True)
+    summary = Dict(help="What blocks importing: {title, lines: [one line per problem]}; {} when nothing does.").tag(sync=True)
     prompts = List(Dict(), help="Questions under the fields: [{id, text, level, buttons: [{id, label, style}]}].").tag(sync=True)
-    buttons = List(Dict(), help="The action bar: [{id, label, style, enabled, visible, needs_checked}].").tag(sync=True)
+    buttons = List(Dict(), help="The action bar: [{id, label, style, enabled, visible, needs_checked, place, title}] "
+                                "(place 'header': beside the header, as the language switch).").tag(sync=True)
     run = Dict(help="The import: {status, text, fraction, progress, events: [{type, info}], result_id, snippet}.").tag(sync=True)
     notice = Dict(help="One status line: {text, level}.").tag(sync=True)
     code = Unicode("", help="The SDK code shown under the form ('' hides it).").tag(sync=True)

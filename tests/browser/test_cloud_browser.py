@@ -52,16 +52,17 @@ def nb(open_notebook, lab: Lab, cloud, tmp_path_factory) -> OpenNotebook:
            "MODEL_IMPORT_WIDGET_OBS_LOCATION": f"obs://{cloud.bucket}/notebook-uploads/",
            "MODEL_IMPORT_WIDGET_POLL_INTERVAL": "0.1", "MODEL_IMPORT_WIDGET_HTTP_BACKOFF": "0.01"}
     nb = open_notebook("cloud.ipynb", [CELL.format(env=env)])
-    nb.page.locator(".mi-form .mi-badge").wait_for()
+    nb.page.locator(".mi-form .mi-header-text").wait_for()
     return nb
 
 
 def test_the_badge_says_modelarts_and_where_the_credentials_came_from(nb: OpenNotebook, cloud):
-    badge = nb.page.locator(".mi-form .mi-badge")
+    badge = nb.page.locator(".mi-form .mi-header-text")
     expect(badge).to_contain_text("ModelArts")
     expect(badge).to_contain_text(cloud.region)
     expect(badge).to_contain_text("credentials from a profile file")
     title = badge.get_attribute("title") or ""
+    assert "profile" in title  # the full description, on hover
     assert cloud.secret_key not in title and cloud.secret_key not in nb.page.content()
     assert nb.kernel.eval("form._session.credential_source") == "profile"
 
@@ -71,7 +72,7 @@ def test_the_form_imports_into_modelarts_after_confirmation(nb: OpenNotebook, cl
     form = page.locator(".mi-form")
     creates_before = len(cloud.creates())
     form.get_by_role("button", name="Import model").click()
-    expect(form.locator(".mi-confirm")).to_contain_text("ModelArts")
+    expect(form.locator(".mi-prompt[data-prompt='confirm']")).to_contain_text("ModelArts")
     assert len(cloud.creates()) == creates_before  # nothing sent before the person confirms
     form.get_by_role("button", name="Confirm import").click()
     status = form.locator(".mi-status")
@@ -89,7 +90,7 @@ def test_cloud_badge_screenshot(nb: OpenNotebook, screenshot_dir: Path):
     """The README's picture of the badge: the top of the form, where it says where models go."""
     out_dir = Path(os.environ.get("MODEL_IMPORT_WIDGET_SCREENSHOTS") or screenshot_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    row = nb.page.locator(".mi-form .mi-badge").locator("xpath=ancestor::div[contains(@class, 'widget-hbox')][1]")
+    row = nb.page.locator(".mi-form .mi-header")
     row.scroll_into_view_if_needed()
     path = out_dir / "form-cloud-badge.png"
     row.screenshot(path=str(path), animations="disabled", caret="hide")

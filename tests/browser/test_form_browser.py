@@ -162,8 +162,8 @@ def test_the_form_renders_as_it_displays_itself(nb: OpenNotebook):
 
 def test_sections_and_prefilled_fields_render(nb: OpenNotebook):
     page = nb.page
-    expect(form_of(page).locator("h4.mi-section")).to_have_text(SECTIONS)
-    expect(form_of(page).locator(".mi-badge")).to_contain_text("embedded registry")
+    expect(form_of(page).locator(".mi-section-title")).to_have_text(SECTIONS)
+    expect(form_of(page).locator(".mi-header-text")).to_contain_text("Embedded registry")
 
     expect(control_of(page, "model_type")).to_have_value("PyTorch")
     expect(control_of(page, "model_algorithm")).to_have_value("image_classification")
@@ -206,7 +206,7 @@ def test_readme_screenshots(nb: OpenNotebook, screenshot_dir: Path):
     retype(version, "01.0.0")
     expect(message_of(page, version)).to_have_text(VERSION_BAD)
     wait_until(lambda: nb.kernel.eval("form.fields['model_version'].value") == "01.0.0", what="the kernel to catch up")
-    expect(form_of(page).locator(".mi-summary li")).to_have_count(1)
+    expect(form_of(page).locator(".mi-summary-line")).to_have_count(1)
     version.blur()
 
     out_dir = Path(os.environ.get(SCREENSHOTS_ENV) or screenshot_dir)
@@ -294,7 +294,7 @@ def test_blank_name_hint_and_the_kernels_suggestion(nb: OpenNotebook):
     wait_until(lambda: kernel.eval("form.fields['model_name'].value") == "digit recognition")
     kernel_message = kernel.eval("form.fields['model_name'].error")
     assert "try 'digit_recognition'" in kernel_message
-    expect(form_of(page).locator(".mi-summary li")).to_have_text([f"model_name: {kernel_message}"])
+    expect(form_of(page).locator(".mi-summary-line")).to_have_text([f"model_name: {kernel_message}"])
     expect(import_button(page)).to_be_disabled()
 
     name.fill("")
@@ -343,7 +343,7 @@ def test_import_publishes_and_shows_the_model_id(nb: OpenNotebook):
     ensure_typed(control_of(page, "model_name"), "digit_recognition")
     ensure_typed(control_of(page, "model_version"), "1.0.0")
     ensure_typed(cell(page, "input_params", "Minimum", 2), "0")
-    expect(form_of(page).locator(".mi-summary")).to_have_text("Ready to import.")
+    expect(form_of(page).locator(".mi-summary")).to_be_hidden()  # nothing blocks importing
 
     import_button(page).click()
     status = form_of(page).locator(".mi-status")

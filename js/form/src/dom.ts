@@ -1,11 +1,13 @@
 /** Small DOM helpers: every text goes in as text (textContent), never as HTML, so no value can run as code. */
 
-let lastId = 0;
-
-/** An id unique in the page (several views of one form may be on screen at once). */
+/**
+ * An id unique in the page. Several forms, and several views of one form, may be on screen at once, and
+ * anywidget may evaluate this module once per widget: the counter lives on the page, not in the module.
+ */
 export function uniqueId(prefix: string): string {
-  lastId += 1;
-  return `${prefix}-${lastId}`;
+  const page = globalThis as { __modelImportWidgetIds?: number };
+  page.__modelImportWidgetIds = (page.__modelImportWidgetIds ?? 0) + 1;
+  return `${prefix}-${page.__modelImportWidgetIds}`;
 }
 
 export function element<K extends keyof HTMLElementTagNameMap>(

@@ -28,6 +28,8 @@ interface IButton {
   enabled?: boolean;
   visible?: boolean;
   needs_checked?: boolean;
+  place?: string;
+  title?: string;
 }
 interface IPrompt {
   id: string;
@@ -52,6 +54,8 @@ export class FormView {
   private readonly edits = new EditSequence();
   private readonly controls = new Map<string, IControl>();
   private readonly header = element('div', 'mi-header');
+  private readonly headerText = element('span', 'mi-header-text');
+  private readonly headerButtons = element('span', 'mi-header-buttons');
   private readonly sections = element('div', 'mi-sections');
   private readonly summary = element('div', 'mi-summary');
   private readonly prompts = element('div', 'mi-prompts');
@@ -63,6 +67,7 @@ export class FormView {
 
   constructor(private readonly model: IModel) {
     this.summary.setAttribute('role', 'alert');
+    this.header.append(this.headerText, this.headerButtons);
     this.notice.setAttribute('role', 'status');
     this.el.append(this.header, this.sections, this.summary, this.prompts, this.actions, this.run, this.notice,
                    this.code);
@@ -74,6 +79,7 @@ export class FormView {
     this.listen('options', () => this.showOptions());
     this.listen('disabled', () => this.showDisabled());
     this.listen('header', () => this.showHeader());
+    this.listen('header_detail', () => this.showHeader());
     this.listen('summary', () => this.showSummary());
     this.listen('prompts', () => this.showPrompts());
     this.listen('buttons', () => this.showButtons());
@@ -180,13 +186,17 @@ export class FormView {
   // ---- the rest of the form ---------------------------------------------------------------------
 
   private showHeader(): void {
-    this.header.textContent = this.model.get('header') ?? '';
-    this.header.hidden = !this.header.textContent;
+    this.headerText.textContent = this.model.get('header') ?? '';
+    this.headerText.title = this.model.get('header_detail') ?? '';
   }
 
   private showSummary(): void {
-    const lines: string[] = this.model.get('summary') ?? [];
-    this.summary.replaceChildren(...lines.map(line => element('div', 'mi-summary-line', line)));
+    const summary: { title?: string; lines?: string[] } = this.model.get('summary') ?? {};
+    const lines = summary.lines ?? [];
+    this.summary.replaceChildren(
+      ...(summary.title ? [element('div', 'mi-summary-title', summary.title)] : []),
+      ...lines.map(line => element('div', 'mi-summary-line', line))
+    );
     this.summary.hidden = lines.length === 0;
   }
 
@@ -211,7 +221,7 @@ export class FormView {
     const buttons: IButton[] = this.model.get('buttons') ?? [];
     const invalid = Array.from(this.controls.values()).some(control => control.invalid);
     const made = buttons
-      .filter(item => item.visible !== false)
+      .filter(item => item.visible !== false && item.place !== 'header')
       .map(item => {
         const one = button(item.label, `mi-style-${item.style || 'default'}`, () => this.click(item.id));
         one.dataset.action = item.id;
@@ -220,6 +230,18 @@ export class FormView {
         return one;
       });
     const focused = (document.activeElement as HTMLElement | null)?.dataset?.action;
+    this.headerButtons.replaceChildren(
+      ...buttons
+        .filter(item => item.visible !== false && item.place === 'header')
+        .map(item => {
+          const one = button(item.label, 'mi-header-button', () => this.click(item.id));
+          one.dataset.action = item.id;
+          if (item.title) {
+            one.title = item.title;
+          }
+          return one;
+        })
+    );
     this.actions.replaceChildren(...made);
     if (focused) {
       made.find(one => one.dataset.action === focused)?.focus();

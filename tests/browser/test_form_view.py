@@ -1,8 +1,9 @@
-"""What a person sees and does with the form's field and table widgets in a real JupyterLab.
+"""What a person sees and does with the form's front end (FormView: one anywidget) in a real JupyterLab.
 
 One notebook holds a version field (the rule table's real schema fragment, with a kernel-side observer that
 stands in for the form's kernel check), a parameter table, one field of each kind, and fields that each
-check one value the browser must word exactly as the kernel does.
+check one value the browser must word exactly as the kernel does — each drawn by FormView from the state the
+form would give it.
 """
 
 from __future__ import annotations
@@ -66,14 +67,56 @@ CHECK_CASES = [
 
 SETUP = f"""
 from model_import_widget.spec import ModelSpec
-from model_import_widget.widget.fields import FieldWidget, TableWidget
+from model_import_widget.widget.view import FormView
 
 SCHEMA = ModelSpec.model_json_schema()
 DEFS = SCHEMA["$defs"]
 REGISTERED = {{"9.9.9"}}
 
-version = FieldWidget(field="model_version", label="Version", tooltip="Three numbers 0–99, like 1.0.0",
-                      placeholder="1.0.0", schema=dict(SCHEMA["properties"]["model_version"], required=True))
+
+class Field:
+    # One field of a FormView, read and set as the form sets its fields: value, error, warning, hint, errors
+    # (a table's cells). What the browser sends arrives through the view's on_edit, as in the form.
+    def __init__(self, view, key):
+        self.view, self.key, self.observers = view, key, []
+
+    def observe(self, callback, name="value"):
+        self.observers.append(callback)
+
+    def _message(self, name, text):
+        shown = dict(self.view.messages.get(self.key, {{}}))
+        shown[name] = text
+        self.view.messages = {{**self.view.messages, self.key: {{k: v for k, v in shown.items() if v}}}}
+
+    value = property(lambda self: self.view.values.get(self.key, ""),
+                     lambda self, v: setattr(self.view, "values", {{**self.view.values, self.key: v}}))
+    error = property(lambda self: self.view.messages.get(self.key, {{}}).get("error", ""),
+                     lambda self, v: self._message("error", v))
+    warning = property(lambda self: "", lambda self, v: self._message("warning", v))
+    hint = property(lambda self: "", lambda self, v: self._message("hint", v))
+    errors = property(lambda self: {{}}, lambda self, v: self._message("cells", v))
+
+
+def drawn(specs, values, messages=None, disabled=False):
+    # A FormView drawing `specs` (the form's own front end), and a Field for each
+    fields = {{}}
+
+    def edited(key, value):
+        fields[key].value = value
+        for callback in fields[key].observers:
+            callback({{"new": value}})
+
+    view = FormView(on_edit=edited, on_click=lambda _: None)
+    view.sections = [{{"title": "", "fields": specs}}]
+    view.values, view.messages, view.disabled = values, messages or {{}}, disabled
+    fields.update((spec["key"], Field(view, spec["key"])) for spec in specs)
+    return view, fields
+
+
+view, shown = drawn([{{"key": "model_version", "kind": "text", "label": "Version", "required": True,
+                       "tooltip": "Three numbers 0–99, like 1.0.0", "placeholder": "1.0.0",
+                       "schema": SCHEMA["properties"]["model_version"]}}], {{"model_version": ""}})
+version = shown["model_version"]
 received = []
 
 def kernel_check(change):
@@ -82,49 +125,52 @@ def kernel_check(change):
     version.error = f"version {{change['new']}} is already registered" if change["new"] in REGISTERED else ""
 
 version.observe(kernel_check, "value")
-version
+view
 """
 
 TABLE = """
 PARAM = DEFS["Param"]["properties"]
 TYPES = DEFS["ParamType"]["enum"]
-table = TableWidget(
-    field="input_params", label="Input parameters", tooltip="The inference API's inputs", add_label="Add parameter",
-    columns=[
+table_view, tables = drawn([{
+    "key": "input_params", "kind": "table", "label": "Input parameters", "tooltip": "The inference API's inputs",
+    "add_label": "Add parameter",
+    "columns": [
         {"key": "param_name", "label": "Name", "tooltip": "The field name in the request", "kind": "text",
          "schema": dict(PARAM["param_name"], required=True)},
         {"key": "param_type", "label": "Type", "tooltip": "A JSON-schema type", "kind": "select", "options": TYPES,
          "default": "string",
          "schema": {"enum": TYPES, "x-messages": PARAM["param_type"]["x-messages"], "required": True}},
-    ],
-    value=[{"param_name": "images", "param_type": "file"}, {"param_name": "label", "param_type": "string"}])
+    ]}], {"input_params": [{"param_name": "images", "param_type": "file"}, {"param_name": "label", "param_type": "string"}]})
+table = tables["input_params"]
 table_changes = []
 table.observe(lambda change: table_changes.append(change["new"]), "value")
-table
+table_view
 """
 
 KINDS = """
 import ipywidgets
-kinds = {
-    "model_type": FieldWidget(field="model_type", label="Model type", kind="select", value="PyTorch",
-                              options=DEFS["ModelType"]["enum"], schema=dict(DEFS["ModelType"], required=True)),
-    "model_algorithm": FieldWidget(field="model_algorithm", label="Algorithm", kind="combo",
-                                   options=["image_classification", "object_detection"],
-                                   hint="Free text; the list only suggests"),
-    "description": FieldWidget(field="description", label="Description", kind="textarea",
-                               value="A digit classifier", warning="Shown to every user of the model"),
-    "publish": FieldWidget(field="publish", label="Publish", kind="checkbox", value="true",
-                           tooltip="Publish once imported"),
-    "runtime": FieldWidget(field="runtime", label="Runtime", value="python3.6", disabled=True),
-}
-ipywidgets.VBox(list(kinds.values()))
+kinds_view, kinds = drawn([
+    {"key": "model_type", "label": "Model type", "kind": "select", "options": DEFS["ModelType"]["enum"],
+     "required": True, "schema": DEFS["ModelType"]},
+    {"key": "model_algorithm", "label": "Algorithm", "kind": "combo",
+     "options": ["image_classification", "object_detection"]},
+    {"key": "description", "label": "Description", "kind": "textarea"},
+    {"key": "publish", "label": "Publish", "kind": "checkbox", "tooltip": "Publish once imported"},
+], {"model_type": "PyTorch", "model_algorithm": "", "description": "A digit classifier", "publish": "true"},
+   {"model_algorithm": {"hint": "Free text; the list only suggests"},
+    "description": {"warning": "Shown to every user of the model"}})
+runtime_view, _ = drawn([{"key": "runtime", "label": "Runtime", "kind": "text"}], {"runtime": "python3.6"},
+                        disabled=True)
+ipywidgets.VBox([kinds_view, runtime_view])
 """
 
 CASES = f"""
 import json
 CASES = json.loads({json.dumps(json.dumps([[schema, value] for schema, value, _ in CHECK_CASES]))})
-ipywidgets.VBox([FieldWidget(field=f"case{{i}}", label=f"Case {{i}}", schema=schema, value=value)
-                 for i, (schema, value) in enumerate(CASES)])
+cases_view, _ = drawn([{{"key": f"case{{i}}", "kind": "text", "label": f"Case {{i}}", "schema": schema}}
+                       for i, (schema, value) in enumerate(CASES)],
+                      {{f"case{{i}}": value for i, (schema, value) in enumerate(CASES)}})
+cases_view
 """
 
 
