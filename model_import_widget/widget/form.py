@@ -239,6 +239,11 @@ class ModelImportForm(HasTraits):
             self.widget.sections = [{"title": t(title), "fields": [self._field_spec(key, kind) for key, kind in entries]}
                                     for title, entries in LAYOUT]
             self.widget.header, self.widget.header_detail = self._header()
+            self.widget.labels = {
+                "disconnected": t("This form lost its kernel (it restarted or the form was closed): run the cell "
+                                  "again for a live form. Nothing here is sent any more."),
+                "no_answer": t("The kernel has not answered yet: it is busy (a cell is running), or it restarted "
+                               "(then run the cell again). Import waits for it.")}
             self._sync_fields()
             self._refresh_buttons()
 

@@ -88,7 +88,14 @@ UI_ZH: dict[str, str] = {
     "A name will be generated: {name}": "将自动生成名称：{name}",
     "Apply from config.json": "采用 config.json 中的值", "Keep mine": "保留我的输入",
     "Use version {version}": "使用版本 {version}", "Refresh": "刷新", "Delete": "删除",
-    "Confirm import": "确认导入", "Language": "语言",
+    "Confirm import": "确认导入", "Language": "语言", "Insert code below": "在下方插入代码",
+    "The code is in a new cell below the form.": "代码已放入表单下方的新单元格。",
+    "The code is copied: paste it into a new cell (this notebook cannot add cells for the form).":
+        "代码已复制：请粘贴到新的单元格中（此笔记本无法为表单添加单元格）。",
+    "This form lost its kernel (it restarted or the form was closed): run the cell again for a live form. Nothing "
+    "here is sent any more.": "此表单已与内核断开（内核已重启或表单已关闭）：请重新运行该单元格以获得可用的表单。此处的操作不会再发送。",
+    "The kernel has not answered yet: it is busy (a cell is running), or it restarted (then run the cell again). "
+    "Import waits for it.": "内核尚未响应：它正忙（有单元格在运行），或已重启（请重新运行该单元格）。导入会等待它。",
 }
 
 

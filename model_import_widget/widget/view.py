@@ -3,7 +3,7 @@ table, message, question, button and the import's progress, in any notebook fron
 
 The kernel owns the state: the traits below (no secret is ever one of them: they are saved into the notebook).
 The browser sends two kinds of custom message: {"kind": "edit", "seq", "key", "value"} when a person changes a
-field, and {"kind": "click", "id"} for a button. After applying an edit the kernel sets `answered` to its `seq`
+field, and {"kind": "click", "id", "seq"} for a button; both are numbered in one sequence. After applying an edit the kernel sets `answered` to its `seq`
 in the same update as the messages it computed, so the browser knows which messages are for what is on screen.
 """
 
@@ -41,6 +41,7 @@ class FormView(anywidget.AnyWidget):
     notice = Dict(help="One status line: {text, level}.").tag(sync=True)
     code = Unicode("", help="The SDK code shown under the form ('' hides it).").tag(sync=True)
     lang = Unicode("en").tag(sync=True)
+    labels = Dict(help="Words the browser shows on its own (no kernel to ask): disconnected, no_answer.").tag(sync=True)
 
     def __init__(self, *, on_edit: Callable[[str, Any], None], on_click: Callable[[str], None], **kwargs: Any):
         super().__init__(**kwargs)
@@ -59,7 +60,11 @@ class FormView(anywidget.AnyWidget):
                 self._on_edit(key, value)
                 self.answered = max(self.answered, seq)
         elif content.get("kind") == "click" and isinstance(content.get("id"), str):
-            self._on_click(content["id"])
+            seq = content.get("seq")
+            with self.hold_sync():
+                if isinstance(seq, int):
+                    self.answered = max(self.answered, seq)  # the click arrived: the kernel is there
+                self._on_click(content["id"])
 
     def insert_code(self, code: str, *, copied: str, inserted: str) -> None:
         """Ask the notebook to put `code` in a new cell below the form (where it cannot, the browser copies it and

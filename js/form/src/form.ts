@@ -49,6 +49,9 @@ interface IRun {
 
 export const INSERT_EVENT = 'model-import-widget:insert-code';
 
+/** How long an edit or a click may wait for the kernel's answer before the form says it has none. */
+export const ANSWER_WAIT_MS = 4000;
+
 export class FormView {
   readonly el = element('div', 'mi-form');
   private readonly edits = new EditSequence();
@@ -63,14 +66,19 @@ export class FormView {
   private readonly run = element('div', 'mi-run');
   private readonly notice = element('div', 'mi-notice');
   private readonly code = element('pre', 'mi-code');
+  private readonly banner = element('div', 'mi-banner');
+  private disconnected = false;
+  private waitTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly listeners: Array<[string, (...args: any[]) => void]> = [];
 
   constructor(private readonly model: IModel) {
     this.summary.setAttribute('role', 'alert');
     this.header.append(this.headerText, this.headerButtons);
     this.notice.setAttribute('role', 'status');
-    this.el.append(this.header, this.sections, this.summary, this.prompts, this.actions, this.run, this.notice,
-                   this.code);
+    this.banner.setAttribute('role', 'alert');
+    this.banner.hidden = true;
+    this.el.append(this.banner, this.header, this.sections, this.summary, this.prompts, this.actions, this.run,
+                   this.notice, this.code);
     this.buildSections();
     this.listen('sections', () => this.buildSections());
     this.listen('values', () => this.showValues());
@@ -90,6 +98,13 @@ export class FormView {
     const onMessage = (message: any) => this.onCustom(message);
     model.on('msg:custom', onMessage);
     this.listeners.push(['msg:custom', onMessage]);
+    // The widget's comm closed or died (a kernel restart: the widget manager marks every comm dead, which
+    // ipywidgets announces as comm_live_update; a closed widget): this form can do nothing any more.
+    const lost = () => this.lose();
+    for (const event of ['comm:close', 'comm_live_update', 'destroy']) {
+      model.on(event, lost);
+      this.listeners.push([event, lost]);
+    }
     this.showHeader();
     this.showSummary();
     this.showPrompts();
@@ -102,9 +117,47 @@ export class FormView {
 
   /** Stops listening to the model (the view was removed from the page). */
   dispose(): void {
+    clearTimeout(this.waitTimer);
     for (const [event, callback] of this.listeners) {
       this.model.off(event, callback);
     }
+  }
+
+  private label(key: string, fallback: string): string {
+    const labels: Record<string, string> = this.model.get('labels') ?? {};
+    return labels[key] || fallback;
+  }
+
+  /** The kernel is gone: say so, and take every control and button out of use. */
+  private lose(): void {
+    this.disconnected = true;
+    clearTimeout(this.waitTimer);
+    this.el.classList.add('mi-disconnected');
+    this.showBanner(this.label('disconnected', 'This form lost its kernel (it restarted or the form was closed): ' +
+                                               'run the cell again for a live form. Nothing here is sent any more.'));
+    for (const control of this.controls.values()) {
+      control.setDisabled(true);
+    }
+    this.showButtons();
+    for (const one of Array.from(this.prompts.querySelectorAll('button'))) {
+      one.disabled = true;
+    }
+  }
+
+  private showBanner(text: string): void {
+    this.banner.textContent = text;
+    this.banner.hidden = !text;
+  }
+
+  /** After sending, wait for the kernel's answer; without one in time, say why nothing happens. */
+  private expectAnswer(): void {
+    clearTimeout(this.waitTimer);
+    this.waitTimer = setTimeout(() => {
+      if (this.edits.busy && !this.disconnected) {
+        this.showBanner(this.label('no_answer', 'The kernel has not answered yet: it is busy (a cell is running), ' +
+                                                'or it restarted (then run the cell again). Import waits for it.'));
+      }
+    }, ANSWER_WAIT_MS);
   }
 
   private listen(name: string, callback: () => void): void {
@@ -141,13 +194,21 @@ export class FormView {
   }
 
   private edit(key: string, value: unknown): void {
+    if (this.disconnected) {
+      return;
+    }
     const seq = this.edits.next(key);
     this.model.send({ kind: 'edit', seq, key, value });
+    this.expectAnswer();
     this.showButtons();
   }
 
   private onAnswered(): void {
     this.edits.answer(Number(this.model.get('answered')));
+    if (!this.edits.busy && !this.disconnected) {
+      clearTimeout(this.waitTimer);
+      this.showBanner('');
+    }
     this.showValues();
     this.showMessages();
     this.showButtons();
@@ -177,7 +238,7 @@ export class FormView {
   }
 
   private showDisabled(): void {
-    const disabled = this.model.get('disabled') === true;
+    const disabled = this.disconnected || this.model.get('disabled') === true;
     for (const control of this.controls.values()) {
       control.setDisabled(disabled);
     }
@@ -226,7 +287,10 @@ export class FormView {
         const one = button(item.label, `mi-style-${item.style || 'default'}`, () => this.click(item.id));
         one.dataset.action = item.id;
         // Import waits for the kernel to have checked what is on screen, and for the browser's own checks
-        one.disabled = item.enabled === false || (item.needs_checked === true && (invalid || this.edits.busy));
+        one.disabled =
+          this.disconnected ||
+          item.enabled === false ||
+          (item.needs_checked === true && (invalid || this.edits.busy));
         return one;
       });
     const focused = (document.activeElement as HTMLElement | null)?.dataset?.action;
@@ -249,7 +313,12 @@ export class FormView {
   }
 
   private click(id: string): void {
-    this.model.send({ kind: 'click', id });
+    if (this.disconnected) {
+      return;
+    }
+    const seq = this.edits.next('#click');
+    this.model.send({ kind: 'click', id, seq });
+    this.expectAnswer();
   }
 
   private showRun(): void {
