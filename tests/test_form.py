@@ -673,3 +673,28 @@ def test_the_backends_package_refusal_lands_at_the_folder_and_leaves_import_clic
     assert form.fields["source_location"].error == "model/config.json is missing; another problem"
     assert [e["field"] for e in form.errors] == ["source_location", "source_location"]
     assert import_enabled(form)
+
+
+def test_the_folder_picker_browses_from_the_kernel_and_fills_the_source(session, tmp_path, monkeypatch):
+    folder = make_package(tmp_path / "projects" / "digits", DETECTION)
+    (tmp_path / "projects" / ".hidden").mkdir()
+    (tmp_path / "projects" / "notes.txt").write_text("a file, not listed")
+    monkeypatch.chdir(tmp_path)
+    form = ModelImportForm(session, source_location_type="LOCAL_SOURCE")
+    click(form, "pick")
+    assert form.widget.picker["path"] == str(tmp_path) and button(form, "pick") is None
+    assert [e["name"] for e in form.widget.picker["entries"]] == ["projects"]
+    click(form, "pick:open:projects")
+    assert form.widget.picker["entries"] == [{"name": "digits", "package": True}]  # hidden and files left out
+    click(form, "pick:open:../../etc")  # not one of the folders shown: ignored
+    assert form.widget.picker["path"] == str(tmp_path / "projects")
+    click(form, "pick:open:digits")
+    assert form.widget.picker["package"] is True
+    click(form, "pick:choose")
+    assert form.widget.picker == {} and form.fields["source_location"].value == str(folder)
+    assert form.fields["model_type"].value == "PyTorch"  # chosen as if typed: filled in from the folder
+    click(form, "pick")
+    click(form, "pick:up")
+    assert form.widget.picker["path"] == str(tmp_path / "projects")
+    click(form, "pick:close")
+    assert form.widget.picker == {}

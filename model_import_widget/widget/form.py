@@ -28,6 +28,7 @@ from ..errors import (
 from . import drafts, i18n
 from ..backend import obs_location_or_default
 from .code import sdk_code
+from .picker import FolderPicker
 from .run import ImportRun
 from ..sdk.versions import check_version
 from .fields import FieldTraits, TableTraits
@@ -143,6 +144,7 @@ class ModelImportForm(HasTraits):
         self._confirmed: Optional[Callable[[], None]] = None  # what the open question's yes-button does
         self._config_visible = False  # "Write config.json": only for a local folder that exists
         self._code_shown = False
+        self._picker = FolderPicker()
         self._status_line = ""
         self._schema = _model_schema()
         self._build()
@@ -243,7 +245,8 @@ class ModelImportForm(HasTraits):
                 "disconnected": t("This form lost its kernel (it restarted or the form was closed): run the cell "
                                   "again for a live form. Nothing here is sent any more."),
                 "no_answer": t("The kernel has not answered yet: it is busy (a cell is running), or it restarted "
-                               "(then run the cell again). Import waits for it.")}
+                               "(then run the cell again). Import waits for it."),
+                "up": t("Up"), "choose": t("Choose this folder"), "close": t("Close"), "package": t("model package")}
             self._sync_fields()
             self._refresh_buttons()
 
@@ -304,6 +307,8 @@ class ModelImportForm(HasTraits):
             {"id": "cancel", "label": t("Cancel"), "visible": self.busy},
             {"id": "code", "label": t("Hide code" if self._code_shown else "Show code")},
             {"id": "insert_code", "label": t("Insert code below")},
+            {"id": "pick", "label": t("Choose a folder…"),
+             "visible": self.fields["source_location_type"].value == "LOCAL_SOURCE" and not self._picker.open},
             {"id": "write_config", "label": t("Write config.json"), "visible": self._config_visible},
             {"id": "check_again", "label": t("Check the folder again"), "visible": bool(self._lint_problems)},
             {"id": "lang:zh" if self.language == "en" else "lang:en", "place": "header", "title": t("Language"),
@@ -346,9 +351,30 @@ class ModelImportForm(HasTraits):
             "apply_prefill": self.apply_prefill, "keep_mine": self.keep_mine, "use_version": self._use_version,
             "confirm": self._confirm_yes, "dismiss": self._confirm_no,
         }
+        if button.startswith("pick"):
+            self._pick(button)
+            return
         action = actions.get(button)
         if action is not None:
             action()
+
+    def _pick(self, button: str) -> None:
+        """The folder picker's buttons: browse from the kernel, then put the chosen folder into source_location."""
+        picker = self._picker
+        if button == "pick":
+            picker.show(self.fields["source_location"].value)
+        elif button == "pick:up":
+            picker.up()
+        elif button.startswith("pick:open:"):
+            picker.enter(button[len("pick:open:"):])
+        elif button == "pick:choose" and picker.folder is not None:
+            chosen = str(picker.folder)
+            picker.close()
+            self.fields["source_location"].value = chosen  # as if typed: checked, prefilled from the folder
+        elif button == "pick:close":
+            picker.close()
+        self.widget.picker = picker.state()
+        self._refresh_buttons()
 
     # ---- values ------------------------------------------------------------------------------------
 

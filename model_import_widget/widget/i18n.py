@@ -89,6 +89,8 @@ UI_ZH: dict[str, str] = {
     "Apply from config.json": "采用 config.json 中的值", "Keep mine": "保留我的输入",
     "Use version {version}": "使用版本 {version}", "Refresh": "刷新", "Delete": "删除",
     "Confirm import": "确认导入", "Language": "语言", "Insert code below": "在下方插入代码",
+    "Choose a folder…": "选择文件夹…", "Up": "上一级", "Choose this folder": "选择此文件夹", "Close": "关闭",
+    "model package": "模型包",
     "The code is in a new cell below the form.": "代码已放入表单下方的新单元格。",
     "The code is copied: paste it into a new cell (this notebook cannot add cells for the form).":
         "代码已复制：请粘贴到新的单元格中（此笔记本无法为表单添加单元格）。",

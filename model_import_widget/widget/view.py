@@ -40,6 +40,8 @@ class FormView(anywidget.AnyWidget):
     run = Dict(help="The import: {status, text, fraction, progress, events: [{type, info}], result_id, snippet}.").tag(sync=True)
     notice = Dict(help="One status line: {text, level}.").tag(sync=True)
     code = Unicode("", help="The SDK code shown under the form ('' hides it).").tag(sync=True)
+    picker = Dict(help="The folder picker when open: {path, entries: [{name, package}], error, package, can_go_up}; "
+                       "{} when closed. Clicks: pick:up, pick:open:<name>, pick:choose, pick:close.").tag(sync=True)
     lang = Unicode("en").tag(sync=True)
     labels = Dict(help="Words the browser shows on its own (no kernel to ask): disconnected, no_answer.").tag(sync=True)
 

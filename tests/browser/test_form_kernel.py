@@ -54,6 +54,23 @@ def test_a_busy_kernel_is_named_and_import_waits_for_its_answer(nb: OpenNotebook
     wait_until(lambda: kernel.eval("form.fields['model_version'].value") == "1.0.1")
 
 
+def test_the_folder_picker_browses_from_the_kernel(nb: OpenNotebook):
+    page, kernel = nb.page, nb.kernel
+    kernel.run("import os; os.makedirs('picked/model', exist_ok=True); "
+               "form.fields['source_location_type'].value = 'LOCAL_SOURCE'; form.fields['source_location'].value = ''")
+    form = page.locator(".mi-form")
+    form.get_by_role("button", name="Choose a folder…").click()
+    picker = form.locator(".mi-picker")
+    expect(picker.locator(".mi-picker-path")).to_have_text(kernel.eval("os.getcwd()"))
+    picker.get_by_role("button", name="picked/").click()
+    expect(picker.locator(".mi-picker-path")).to_have_text(kernel.eval("os.path.abspath('picked')"))
+    expect(picker.locator(".mi-picker-head .mi-picker-badge")).to_have_text("model package")
+    picker.get_by_role("button", name="Choose this folder").click()
+    expect(picker).to_be_hidden()
+    expect(form.locator(".mi-field[data-field='source_location'] input")).to_have_value(
+        kernel.eval("os.path.abspath('picked')"))
+
+
 def test_after_a_kernel_restart_the_old_form_says_it_is_disconnected(nb: OpenNotebook):
     page = nb.page
     form = page.locator(".mi-form")

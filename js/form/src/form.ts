@@ -67,6 +67,7 @@ export class FormView {
   private readonly notice = element('div', 'mi-notice');
   private readonly code = element('pre', 'mi-code');
   private readonly banner = element('div', 'mi-banner');
+  private readonly picker = element('div', 'mi-picker');
   private disconnected = false;
   private waitTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly listeners: Array<[string, (...args: any[]) => void]> = [];
@@ -77,8 +78,8 @@ export class FormView {
     this.notice.setAttribute('role', 'status');
     this.banner.setAttribute('role', 'alert');
     this.banner.hidden = true;
-    this.el.append(this.banner, this.header, this.sections, this.summary, this.prompts, this.actions, this.run,
-                   this.notice, this.code);
+    this.el.append(this.banner, this.header, this.sections, this.summary, this.prompts, this.actions, this.picker,
+                   this.run, this.notice, this.code);
     this.buildSections();
     this.listen('sections', () => this.buildSections());
     this.listen('values', () => this.showValues());
@@ -95,6 +96,7 @@ export class FormView {
     this.listen('notice', () => this.showNotice());
     this.listen('code', () => this.showCode());
     this.listen('lang', () => this.showLang());
+    this.listen('picker', () => this.showPicker());
     const onMessage = (message: any) => this.onCustom(message);
     model.on('msg:custom', onMessage);
     this.listeners.push(['msg:custom', onMessage]);
@@ -113,6 +115,7 @@ export class FormView {
     this.showNotice();
     this.showCode();
     this.showLang();
+    this.showPicker();
   }
 
   /** Stops listening to the model (the view was removed from the page). */
@@ -354,6 +357,56 @@ export class FormView {
       parts.push(result);
     }
     this.run.replaceChildren(...parts);
+  }
+
+  /** The kernel's folder picker: the folder shown, its sub-folders (buttons), up, choose, close. */
+  private showPicker(): void {
+    const state: {
+      path?: string;
+      entries?: Array<{ name: string; package?: boolean }>;
+      error?: string;
+      package?: boolean;
+      can_go_up?: boolean;
+    } = this.model.get('picker') ?? {};
+    if (!state.path) {
+      this.picker.replaceChildren();
+      this.picker.hidden = true;
+      return;
+    }
+    const made = (label: string, id: string, className = '') => {
+      const one = button(label, className, () => this.click(id));
+      one.dataset.action = id;
+      one.disabled = this.disconnected;
+      return one;
+    };
+    const head = element('div', 'mi-picker-head');
+    head.appendChild(element('code', 'mi-picker-path', state.path));
+    if (state.package) {
+      head.appendChild(element('span', 'mi-picker-badge', this.label('package', 'model package')));
+    }
+    const list = element('ul', 'mi-picker-list');
+    list.setAttribute('aria-label', state.path);
+    for (const entry of state.entries ?? []) {
+      const item = element('li');
+      const open = made(`${entry.name}/`, `pick:open:${entry.name}`, 'mi-picker-entry');
+      item.appendChild(open);
+      if (entry.package) {
+        item.appendChild(element('span', 'mi-picker-badge', this.label('package', 'model package')));
+      }
+      list.appendChild(item);
+    }
+    const bar = element('div', 'mi-picker-bar');
+    const up = made(this.label('up', 'Up'), 'pick:up');
+    up.disabled = up.disabled || state.can_go_up === false;
+    bar.append(up, made(this.label('choose', 'Choose this folder'), 'pick:choose', 'mi-style-primary'),
+               made(this.label('close', 'Close'), 'pick:close'));
+    const parts: HTMLElement[] = [head];
+    if (state.error) {
+      parts.push(element('div', 'mi-picker-error', state.error));
+    }
+    parts.push(list, bar);
+    this.picker.replaceChildren(...parts);
+    this.picker.hidden = false;
   }
 
   private showNotice(): void {
