@@ -255,7 +255,7 @@ def test_prefill_never_overwrites_what_the_user_typed_without_asking(session, tm
     form.fields["source_location"].value = str(folder)
     assert form.fields["model_algorithm"].value == "my_algorithm"
     assert form.fields["model_type"].value == "PyTorch"  # was empty: filled
-    assert "model_algorithm" in form._pending_prefill
+    assert "model_algorithm" in prompt(form, "prefill")["text"]
     form.apply_prefill()
     assert form.fields["model_algorithm"].value == "object_detection"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from model_import_widget import spec
-from model_import_widget.widget.form import _model_schema, _resolve
+from model_import_widget.widget.binding import model_schema as _model_schema, resolve as _resolve
 
 FORM_JS = Path(__file__).resolve().parents[1] / "js" / "form"
 BEYOND_SCHEMA = {"local_path", "obs_path"}  # the kernel looks at the disk or at other fields: no schema can

@@ -6,9 +6,7 @@ The form holds no rule of its own (all come from `spec`), never imports `request
 from __future__ import annotations
 
 import contextlib
-import functools
 import html
-import json
 import os
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -29,64 +27,14 @@ from . import drafts, i18n
 from ..backend import obs_location_or_default
 from .code import sdk_code
 from .picker import FolderPicker
+from .prefill import FolderPrefill, folder_suggestions
 from .run import ImportRun
 from ..sdk.versions import check_version
-from .fields import FieldTraits, TableTraits
+from .binding import LAYOUT, Binding
+from .fields import TableTraits
 from .view import FormView
 
-# The form's fields in the seed's order: key (the SDK's parameter name), section, kind.
-LAYOUT: list[tuple[str, list[tuple[str, str]]]] = [
-    ("Basics", [("model_name", "text"), ("model_version", "text"), ("model_type", "select"),
-                ("model_algorithm", "combo"), ("description", "textarea")]),
-    ("Source", [("source_location_type", "select"), ("source_location", "combo"), ("execution_code", "text"),
-                ("source_job_id", "text"), ("source_job_version", "text"), ("source_type", "select")]),
-    ("Interface", [("input_params", "table"), ("output_params", "table")]),
-    ("Dependencies", [("installer", "select"), ("dependencies", "table")]),
-    ("Advanced", [("apis", "textarea"), ("runtime", "combo"), ("wait", "checkbox")]),
-]
-ALGORITHMS = ["image_classification", "object_detection", "predict_analysis", "text_classification",
-              "semantic_segmentation", "speech_recognition", "sound_classification"]
-PARAM_COLUMNS = ("url", "param_name", "param_type", "min", "max", "param_desc")
-PACKAGE_COLUMNS = ("package_name", "package_version", "restraint")
 STATUSES = ("draft", "local", "copying", "publishing", "published", "failed", "cancelled")
-
-
-def _resolve(schema: dict, root: dict) -> dict:
-    """A field's schema with $ref and Optional's anyOf folded in, as the browser checks it."""
-    if "$ref" in schema:
-        schema = {**root["$defs"][schema["$ref"].split("/")[-1]], **{k: v for k, v in schema.items() if k != "$ref"}}
-    if "anyOf" in schema:
-        options = [s for s in schema["anyOf"] if s.get("type") != "null"]
-        schema = {**{k: v for k, v in schema.items() if k != "anyOf"}, **(_resolve(options[0], root) if options else {})}
-    return {k: v for k, v in schema.items() if k in ("pattern", "maxLength", "minLength", "enum", "const", "x-messages", "type")}
-
-
-@functools.lru_cache(maxsize=1)
-def _model_schema() -> dict:
-    """The rule table's JSON schema, built once (pydantic takes milliseconds to build it)."""
-    return spec.ModelSpec.model_json_schema()
-
-
-def _lint_line(item: dict[str, Any]) -> str:
-    """A package problem or warning as one line, its file named once."""
-    path, message = item.get("path") or "", str(item["message"])
-    return message if not path or message.startswith(path) else f"{path}: {message}"
-
-
-def _words(model: type, name: str) -> tuple[str, str]:
-    info = model.model_fields.get(name)
-    text = (info.description if info else "") or name.replace("_", " ")
-    label, _, tooltip = text.partition("\n")
-    return label.strip(), " ".join(tooltip.split())
-
-
-class _Fields(dict):
-    """The form's fields by the SDK's parameter names; `environment` (the seed's name) is the runtime field."""
-
-    def __missing__(self, key: str) -> Any:
-        if key == "environment" and "runtime" in self:
-            return self["runtime"]
-        raise KeyError(f"the form has no field {key!r}; the fields are: {', '.join(self)}")
 
 
 class _NeedsConfirmation(ModelImportError):
@@ -116,7 +64,8 @@ class ModelImportForm(HasTraits):
 
     def __init__(self, session: Any = None, *, language: Optional[str] = None, obs_location: Optional[str] = None,
                  **prefill: Any):
-        self.fields: dict[str, Any] = _Fields()
+        self._binding = Binding()
+        self.fields: dict[str, Any] = self._binding.fields
         self.obs_location = obs_location
         """Where a local folder is uploaded before a ModelArts import (obs://bucket/dir/); else
         $MODEL_IMPORT_WIDGET_OBS_LOCATION. Not used by the embedded registry."""
@@ -133,12 +82,8 @@ class ModelImportForm(HasTraits):
         self._run: Optional[ImportRun] = None  # the last import started from this form
         self._model = None
         self._updating = False
-        self._pending_prefill: dict[str, Any] = {}
-        self._lint: list[str] = []  # package lint of the chosen folder, shown beside source_location
-        self._lint_problems: list[str] = []  # lint that would make the import fail: blocks Import like an error
-        self._prefilled_from = ""
+        self._prefill = FolderPrefill(self._binding)  # what the folders chosen here filled in, and their lint
         self.last_config_backup: Optional[Path] = None  # where write_config kept the file it replaced
-        self._prefilled: dict[str, Any] = {}  # field -> the value a folder filled in (replaced by the next folder's)
         self._draft = drafts.Draft(drafts.draft_path(session), self._draft_snapshot)
         self._prompts: dict[str, dict[str, Any]] = {}  # questions under the fields, by id: prefill, version, confirm
         self._confirmed: Optional[Callable[[], None]] = None  # what the open question's yes-button does
@@ -146,7 +91,6 @@ class ModelImportForm(HasTraits):
         self._code_shown = False
         self._picker = FolderPicker()
         self._status_line = ""
-        self._schema = _model_schema()
         self._build()
         if prefill:
             self.set_values(prefill)
@@ -155,61 +99,17 @@ class ModelImportForm(HasTraits):
     # ---- building ----------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        required = set(self._schema.get("required", []))
-        for _, entries in LAYOUT:
-            for key, kind in entries:
-                self.fields[key] = self._make_field(key, kind, key in required)
-        self.fields["source_location_type"].value = "OBS_SOURCE"
-        self.fields["installer"].value = "pip"
-        self.fields["wait"].value = "true"
         for field in self.fields.values():
             field.observe(self._on_field_change, "value")
             field.observe(lambda _change: self._sync_fields(),
                           [name for name in ("value", "error", "warning", "hint", "errors", "options", "disabled")
                            if field.has_trait(name)])
         self._apply_language()
-
-    def _make_field(self, key: str, kind: str, required: bool):
-        if kind == "table":
-            model = spec.Package if key == "dependencies" else spec.Param
-            columns = PACKAGE_COLUMNS if key == "dependencies" else PARAM_COLUMNS
-            return TableTraits(field=key, columns=[self._column(model, c) for c in columns])
-        options: list[str] = []
-        if key == "model_type":
-            options = [""] + [t.value for t in spec.ModelType]
-        elif key == "source_location_type":
-            options = [t.value for t in spec.SourceLocationType]
-        elif key == "source_type":
-            options = ["", "auto"]
-        elif key == "installer":
-            options = ["pip"]
-        elif key == "model_algorithm":
-            options = list(ALGORITHMS)
-        schema = self._field_schema(key)
-        if required:
-            schema["required"] = True
-        return FieldTraits(field=key, kind=kind, options=options, schema=schema)
-
-    def _field_schema(self, key: str) -> dict:
-        prop = (self._schema["$defs"]["Dependency"]["properties"]["installer"] if key == "installer"
-                else self._schema["properties"].get(key))
-        return _resolve(prop, self._schema) if prop else {}
-
-    def _column(self, model: type, key: str) -> dict:
-        defs = self._schema["$defs"][model.__name__]
-        schema = _resolve(defs["properties"][key], self._schema)
-        if key in defs.get("required", []):
-            schema["required"] = True
-        column = {"key": key, "schema": schema, "kind": "text", "default": "/" if key == "url" else ""}
-        if key == "param_type":
-            column.update(kind="select", options=[""] + [t.value for t in spec.ParamType], default="string")
-        elif key == "restraint":
-            column.update(kind="select", options=[""] + [r.value for r in spec.Restraint])
-        return column
+        self._built = True
 
     @observe("language")
     def _on_language(self, change) -> None:
-        if self.fields:
+        if getattr(self, "_built", False):  # (the first language is set while the form is being made)
             self._apply_language()
             self._recheck()
 
@@ -217,29 +117,10 @@ class ModelImportForm(HasTraits):
         lang = self.language if self.language in i18n.LANGUAGES else "en"
         t = lambda english, **kw: i18n.text(english, lang, **kw)  # noqa: E731
         with self.hold_trait_notifications():
-            for key, widget in self.fields.items():
-                if key == "wait":
-                    english = ("Wait until published", "In the code: wait=True returns once the model is published; "
-                                                        "unticked, once it is registered (then model.wait()).")
-                elif key == "dependencies":
-                    english = _words(spec.Dependency, "packages")  # the section is already called Dependencies
-                else:
-                    english = _words(spec.Dependency if key == "installer" else spec.ModelSpec, key)
-                widget.label, widget.tooltip = i18n.field_words(key, *english, lang)
-                widget.schema = self._localised_schema(key, widget.schema)
-                if isinstance(widget, TableTraits):
-                    model = spec.Package if key == "dependencies" else spec.Param
-                    widget.columns = [{**c, "label": i18n.field_words(c["key"], *_words(model, c["key"]), lang)[0],
-                                       "tooltip": i18n.field_words(c["key"], *_words(model, c["key"]), lang)[1],
-                                       "schema": self._localised_schema(c["key"], c["schema"])} for c in widget.columns]
-                    widget.add_label = t("Add package" if key == "dependencies" else "Add parameter")
-            self.fields["model_name"].placeholder = self._generated_name
-            self.fields["model_version"].placeholder = "1.0.0"
-            self.fields["source_location"].placeholder = "obs://bucket/dir/  or  /bucket/dir/  or  ./local/folder"
+            self._binding.apply_language(lang, self._generated_name)
         with self.widget.hold_sync():
             self.widget.lang = lang
-            self.widget.sections = [{"title": t(title), "fields": [self._field_spec(key, kind) for key, kind in entries]}
-                                    for title, entries in LAYOUT]
+            self.widget.sections = self._binding.sections(lang)
             self.widget.header, self.widget.header_detail = self._header()
             self.widget.labels = {
                 "disconnected": t("This form lost its kernel (it restarted or the form was closed): run the cell "
@@ -249,24 +130,6 @@ class ModelImportForm(HasTraits):
                 "up": t("Up"), "choose": t("Choose this folder"), "close": t("Close"), "package": t("model package")}
             self._sync_fields()
             self._refresh_buttons()
-
-    def _localised_schema(self, key: str, schema: dict) -> dict:
-        english = _model_schema().get("properties", {}).get(key, {}).get("x-messages", {})
-        messages = dict(schema.get("x-messages", {}))
-        for keyword, message in list(messages.items()):
-            messages[keyword] = i18n.rule_message(key, keyword, english.get(keyword, message), self.language)
-        return {**schema, "x-messages": messages} if messages else schema
-
-    def _field_spec(self, key: str, kind: str) -> dict[str, Any]:
-        """A field as the browser draws it (labels, tooltips and messages in the form's language)."""
-        field = self.fields[key]
-        made = {"key": key, "kind": kind, "label": field.label, "tooltip": field.tooltip,
-                "required": bool(field.schema.get("required")), "schema": field.schema}
-        if isinstance(field, TableTraits):
-            made.update(columns=field.columns, add_label=field.add_label)
-        else:
-            made.update(options=list(field.options), placeholder=field.placeholder)
-        return made
 
     def _header(self) -> tuple[str, str]:
         """Where models go, in a few words; and the full description (never a secret), shown on hover."""
@@ -284,17 +147,7 @@ class ModelImportForm(HasTraits):
 
     def _sync_fields(self) -> None:
         """The fields' values, messages and choices, as the browser shows them."""
-        values, messages, options = {}, {}, {}
-        for key, field in self.fields.items():
-            values[key] = list(field.value) if isinstance(field, TableTraits) else field.value
-            message = {k: v for k, v in (("error", field.error), ("warning", field.warning),
-                                         ("hint", getattr(field, "hint", ""))) if v}
-            if isinstance(field, TableTraits) and field.errors:
-                message["cells"] = dict(field.errors)
-            if message:
-                messages[key] = message
-            if not isinstance(field, TableTraits):
-                options[key] = list(field.options)
+        values, messages, options = self._binding.shown()
         with self.widget.hold_sync():
             self.widget.values, self.widget.messages, self.widget.options = values, messages, options
 
@@ -381,64 +234,12 @@ class ModelImportForm(HasTraits):
     def set_values(self, values: dict[str, Any]) -> None:
         """Fill fields from SDK-style values (Params/Packages objects or dicts); blank values clear."""
         with self.widget.hold_sync(), self._quietly():
-            for key, value in values.items():
-                if key == "environment":
-                    key = "runtime"
-                if key == "dependencies":
-                    groups = value if isinstance(value, list) else [value]
-                    rows, installer = [], "pip"
-                    for group in groups:
-                        group = group.model_dump(mode="json") if hasattr(group, "model_dump") else dict(group or {})
-                        installer = group.get("installer") or installer
-                        rows += [self._row(p, PACKAGE_COLUMNS) for p in group.get("packages") or []]
-                    self.fields["dependencies"].value = rows
-                    self.fields["installer"].value = str(installer)
-                elif key in ("input_params", "output_params"):
-                    self.fields[key].value = [self._row(p, PARAM_COLUMNS) for p in (value or [])]
-                elif key == "apis":
-                    self.fields["apis"].value = value if isinstance(value, str) else (json.dumps(value, indent=2, ensure_ascii=False) if value else "")
-                elif key in ("wait", "publish"):  # publish=: what drafts and code written before wait= passed
-                    self.fields["wait"].value = "true" if value in (True, "true", None) else "false"
-                elif key in self.fields:
-                    self.fields[key].value = "" if value is None else str(getattr(value, "value", value))
-                else:
-                    raise TypeError(f"ModelImportForm has no field {key!r}; the fields are: {', '.join(self.fields)}")
+            self._binding.set_values(values)
         if "source_location" in values or "source_location_type" in values:
             self._on_source_change()
         if "model_type" in values:
             self._offer_runtimes()
         self._recheck()
-
-    @staticmethod
-    def _row(item: Any, columns: tuple[str, ...]) -> dict[str, str]:
-        data = item.model_dump(mode="json") if hasattr(item, "model_dump") else dict(item or {})
-        row = {}
-        for key in columns:
-            value = data.get(key)
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            row[key] = "" if value is None else str(getattr(value, "value", value))
-        if "url" in columns and not row["url"]:
-            row["url"] = "/"
-        return row
-
-    def _collect(self) -> dict[str, Any]:
-        """The SDK fields from the widgets: blanks left out, tables as lists of dicts."""
-        data: dict[str, Any] = {}
-        for key, widget in self.fields.items():
-            if key in ("installer", "wait"):
-                continue
-            if key in ("input_params", "output_params"):
-                rows = [{k: v for k, v in row.items() if str(v).strip()} for row in widget.value]
-                if rows:
-                    data[key] = rows
-            elif key == "dependencies":
-                rows = [{k: v for k, v in row.items() if str(v).strip()} for row in widget.value]
-                if rows:
-                    data[key] = [{"installer": self.fields["installer"].value or "pip", "packages": rows}]
-            elif widget.value.strip():
-                data[key] = widget.value.strip()
-        return data
 
     @observe("value")
     def _value_from_code(self, change) -> None:
@@ -479,7 +280,7 @@ class ModelImportForm(HasTraits):
 
     def _recheck(self) -> None:
         """Validate everything through the rule table and show each message at its field."""
-        data = self._collect()
+        data = self._binding.collect()
         report = spec.check(self._check_data(data))
         if self._lint_problems and not any(e["field"] == "source_location" for e in report.errors):
             report.errors.append({"field": "source_location", "type": "package_problem",
@@ -492,7 +293,8 @@ class ModelImportForm(HasTraits):
                 self._setting_value = False
             self.errors = report.errors
             self.warnings = report.warnings
-            self._show_messages(report.errors, report.warnings)
+            self._binding.show_messages(report.errors, report.warnings, self.language,
+                                        {"source_location": self._lint})
             blank_name = not data.get("model_name")
             self.fields["model_name"].hint = i18n.text("A name will be generated: {name}", self.language,
                                                        name=self._generated_name) if blank_name else ""
@@ -501,43 +303,6 @@ class ModelImportForm(HasTraits):
             self._sync_fields()
         if not self._updating:
             self._draft.changed()
-
-    def _target(self, path: str) -> tuple[str, str]:
-        """(field key, cell key or '') for a rule-table error path."""
-        head, _, rest = path.partition(".")
-        base = head.split("[")[0]
-        index = head[len(base) + 1:-1] if "[" in head else ""
-        if base in ("input_params", "output_params"):
-            return base, f"{index}.{rest}" if rest else index
-        if base == "dependencies":
-            if rest == "installer":
-                return "installer", ""
-            sub, _, cell = rest.partition(".")
-            row = sub[len("packages["):-1] if sub.startswith("packages[") else ""
-            return "dependencies", f"{row}.{cell}" if row and cell else row
-        return (base if base in self.fields else ""), ""
-
-    def _show_messages(self, errors: list[dict], warnings: list[dict]) -> None:
-        field_errors: dict[str, list[str]] = {}
-        cell_errors: dict[str, dict[str, str]] = {}
-        for error in errors:
-            key, cell = self._target(error["field"])
-            prefix = "" if (cell or key == error["field"] or not key) else error["field"].split(".", 1)[-1] + ": "
-            message = i18n.error_message(error, self.language)
-            if cell:
-                cell_errors.setdefault(key, {})[cell] = message
-            elif key:
-                field_errors.setdefault(key, []).append(prefix + message)
-        field_warnings: dict[str, list[str]] = {"source_location": list(self._lint)} if self._lint else {}
-        for warning in warnings:
-            key, _ = self._target(warning["field"])
-            if key:
-                field_warnings.setdefault(key, []).append(warning["message"])
-        for key, widget in self.fields.items():
-            widget.error = "; ".join(field_errors.get(key, []))
-            widget.warning = "; ".join(field_warnings.get(key, []))
-            if isinstance(widget, TableTraits):
-                widget.errors = cell_errors.get(key, {})
 
     def _offer_runtimes(self) -> None:
         model_type = spec.canonical_model_type(self.fields["model_type"].value)
@@ -554,94 +319,58 @@ class ModelImportForm(HasTraits):
 
     def _on_source_change(self) -> None:
         location = self.fields["source_location"].value.strip()
-        self._lint, self._lint_problems = [], []
+        self._prefill.forget_lint()
         local = self.fields["source_location_type"].value == "LOCAL_SOURCE"
         self._config_visible = local and os.path.isdir(os.path.expanduser(location or "/nonexistent"))
         if local and location:
-            self._suggest_folders(location)
-            folder = os.path.abspath(os.path.expanduser(location))
+            self.fields["source_location"].options = folder_suggestions(location)
             # only a model package (a folder with model/ in it), and only once per folder: typing a path passes
             # through /, /home, … which must not be walked or fill anything in
-            if os.path.isdir(os.path.join(folder, "model")) and folder != self._prefilled_from:
+            if self._prefill.wants(location):
                 self.prefill_from_folder(location)
-
-    def _suggest_folders(self, typed: str) -> None:
-        path = Path(os.path.expanduser(typed))
-        parent = path if path.is_dir() else path.parent
-        try:
-            subdirs = sorted(str(p) for p in parent.iterdir() if p.is_dir() and not p.name.startswith("."))[:50]
-        except OSError:
-            subdirs = []
-        self.fields["source_location"].options = subdirs
 
     def prefill_from_folder(self, folder: os.PathLike | str) -> package.PackageReport:
         """Fill empty fields from the folder's files; offer (never force) to replace what the user typed."""
-        self._prefilled_from = os.path.abspath(os.path.expanduser(str(folder)))
-        report = package.inspect(folder)
-        found = report.fields()
-        fill, conflicts = {}, {}
-        earlier = self._prefilled  # what the previous folder filled in, as it was filled
-        for key, value in found.items():
-            current = self._current(key)
-            proposed = self._as_field_value(key, value)
-            if not current or (key in earlier and current == earlier[key]):  # empty, or the last folder's, untouched
-                fill[key] = value
-            elif current != proposed:
-                conflicts[key] = value
-        for key, value in earlier.items():  # the last folder's values this folder does not have: not this model's
-            if key not in found and self._current(key) == value:
-                fill[key] = [] if isinstance(value, list) else None
+        fill, report = self._prefill.take(folder)
         if fill:
             self.set_values(fill)
-        self._prefilled = {key: self._current(key) for key in found if key in fill}
-        self._take_lint(report)
-        self._pending_prefill = conflicts
+        self._prefill.remember_filled()
         self._show_prefill_offer()
         return report
 
-    def _take_lint(self, report: package.PackageReport) -> None:
-        self._lint_problems = [_lint_line(p) for p in report.problems]
-        self._lint = [_lint_line(w) for w in report.warnings]
+    @property
+    def _lint(self) -> list[str]:
+        return self._prefill.lint
+
+    @property
+    def _lint_problems(self) -> list[str]:
+        return self._prefill.problems
 
     def _relint(self) -> None:
         """Read the chosen folder again (its files may have been fixed since it was chosen)."""
         location = self.fields["source_location"].value.strip()
-        if self.fields["source_location_type"].value == "LOCAL_SOURCE" and location and self._prefilled_from:
-            self._take_lint(package.inspect(location))
-
-    def _current(self, key: str) -> Any:
-        widget = self.fields[key]
-        return widget.value if isinstance(widget.value, list) else widget.value.strip()
-
-    def _as_field_value(self, key: str, value: Any) -> Any:
-        probe = {"dependencies": PACKAGE_COLUMNS, "input_params": PARAM_COLUMNS, "output_params": PARAM_COLUMNS}
-        if key == "dependencies":
-            return [self._row(p, PACKAGE_COLUMNS) for g in value for p in (g.get("packages") or [])]
-        if key in probe:
-            return [self._row(p, probe[key]) for p in value]
-        if key == "apis":
-            return value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
-        return str(value)
+        if self.fields["source_location_type"].value == "LOCAL_SOURCE" and location and self._prefill.folder:
+            self._prefill.relint(location)
 
     def _show_prefill_offer(self) -> None:
         t = lambda english: i18n.text(english, self.language)  # noqa: E731
         self._prompts.pop("prefill", None)
-        if self._pending_prefill:
+        if self._prefill.pending:
             self._prompts["prefill"] = {
                 "id": "prefill", "level": "info",
-                "text": f"config.json has other values for: {', '.join(self._pending_prefill)}",
+                "text": f"config.json has other values for: {', '.join(self._prefill.pending)}",
                 "buttons": [{"id": "apply_prefill", "label": t("Apply from config.json")},
                             {"id": "keep_mine", "label": t("Keep mine")}]}
         self._refresh_prompts()
 
     def apply_prefill(self) -> None:
         """Replace the fields that config.json disagrees with (the user asked for it)."""
-        pending, self._pending_prefill = self._pending_prefill, {}
+        pending, self._prefill.pending = self._prefill.pending, {}
         self.set_values(pending)
         self._show_prefill_offer()
 
     def keep_mine(self) -> None:
-        self._pending_prefill = {}
+        self._prefill.pending = {}
         self._show_prefill_offer()
 
     def write_config(self, path: os.PathLike | str | None = None, *, overwrite: bool = False) -> Path:
@@ -896,7 +625,7 @@ class ModelImportForm(HasTraits):
         elif isinstance(exc, ServiceError) and exc.error_code in ("ModelArts.3551", "ModelArts.3044", "ModelArts.3017"):
             field = "source_location"
         elif isinstance(exc, SpecValidationError):
-            self._show_messages(exc.errors, [])
+            self._binding.show_messages(exc.errors, [], self.language)
         message = getattr(exc, "error_msg", None) or str(exc)
         if field:
             self.fields[field].error = message
