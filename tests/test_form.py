@@ -698,3 +698,20 @@ def test_the_folder_picker_browses_from_the_kernel_and_fills_the_source(session,
     assert form.widget.picker["path"] == str(tmp_path / "projects")
     click(form, "pick:close")
     assert form.widget.picker == {}
+
+
+def test_on_submit_callbacks_register_once_can_be_removed_and_a_failing_one_is_shown(session, tmp_path):
+    form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
+    calls = []
+
+    def broken(_form):
+        raise RuntimeError("callback broke")
+
+    form.on_submit(calls.append)
+    form.on_submit(calls.append)  # registered once
+    form.on_submit(broken)
+    form.on_submit(lambda f: calls.append("removed"), remove=True)  # never registered: nothing to remove
+    form.submit()
+    assert calls == [form] and "callback broke" in notice(form)
+    form.on_submit(calls.append, remove=True)
+    assert form._submit_callbacks.callbacks == [broken]

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from ipywidgets import CallbackDispatcher
 from traitlets import Bool, Dict, Enum, HasTraits, List, Unicode, observe
 
 from .. import config_file, package, spec
@@ -78,7 +79,7 @@ class ModelImportForm(HasTraits):
         self._session = session
         self.language = language or i18n.default_language()
         self._generated_name = spec.generate_model_name()
-        self._submit_callbacks: list[Callable[["ModelImportForm"], Any]] = []
+        self._submit_callbacks = CallbackDispatcher()  # on_submit's, as ipywidgets keeps a Button's on_click
         self._run: Optional[ImportRun] = None  # the last import started from this form
         self._model = None
         self._updating = False
@@ -407,10 +408,7 @@ class ModelImportForm(HasTraits):
 
     def on_submit(self, callback: Callable[["ModelImportForm"], Any], remove: bool = False) -> None:
         """Call `callback(form)` when an import ends (published, failed or cancelled)."""
-        if remove:
-            self._submit_callbacks = [c for c in self._submit_callbacks if c is not callback]
-        else:
-            self._submit_callbacks.append(callback)
+        self._submit_callbacks.register_callback(callback, remove=remove)
 
     def submit(self, wait: bool = True, confirm: bool = False, publish: bool = True):
         """Import the model as the button does. With wait=True, block and return the Model (or raise).
@@ -572,7 +570,7 @@ class ModelImportForm(HasTraits):
         self.widget.disabled = False
         # a package problem is fixed on disk, not in a field: Import stays clickable, to check it again
         self._refresh_buttons()
-        for callback in list(self._submit_callbacks):
+        for callback in list(self._submit_callbacks.callbacks):  # each called even if one fails; the failure shown
             try:
                 callback(self)
             except Exception as error:  # a callback's error is shown, not raised in the worker
