@@ -669,7 +669,9 @@ class ModelImportForm(HasTraits):
         self.widget.insert_code(self.to_code(),
                                 inserted=i18n.text("The code is in a new cell below the form.", self.language),
                                 copied=i18n.text("The code is copied: paste it into a new cell (this notebook "
-                                                 "cannot add cells for the form).", self.language))
+                                                 "cannot add cells for the form).", self.language),
+                                manual=i18n.text("Copy the code below into a new cell (this notebook cannot add "
+                                                 "cells for the form).", self.language))
 
     # ---- drafts ------------------------------------------------------------------------------------
 

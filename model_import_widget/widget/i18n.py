@@ -94,6 +94,8 @@ UI_ZH: dict[str, str] = {
     "The code is in a new cell below the form.": "代码已放入表单下方的新单元格。",
     "The code is copied: paste it into a new cell (this notebook cannot add cells for the form).":
         "代码已复制：请粘贴到新的单元格中（此笔记本无法为表单添加单元格）。",
+    "Copy the code below into a new cell (this notebook cannot add cells for the form).":
+        "请把下面的代码复制到新的单元格中（此笔记本无法为表单添加单元格）。",
     "This form lost its kernel (it restarted or the form was closed): run the cell again for a live form. Nothing "
     "here is sent any more.": "此表单已与内核断开（内核已重启或表单已关闭）：请重新运行该单元格以获得可用的表单。此处的操作不会再发送。",
     "The kernel has not answered yet: it is busy (a cell is running), or it restarted (then run the cell again). "

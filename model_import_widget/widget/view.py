@@ -68,10 +68,10 @@ class FormView(anywidget.AnyWidget):
                     self.answered = max(self.answered, seq)  # the click arrived: the kernel is there
                 self._on_click(content["id"])
 
-    def insert_code(self, code: str, *, copied: str, inserted: str) -> None:
-        """Ask the notebook to put `code` in a new cell below the form (where it cannot, the browser copies it and
-        shows `copied`)."""
-        self.send({"kind": "insert-code", "code": code, "copied": copied, "inserted": inserted})
+    def insert_code(self, code: str, *, inserted: str, copied: str, manual: str) -> None:
+        """Ask the notebook to put `code` in a new cell below the form; the browser then shows `inserted`, or, where
+        no notebook extension answers, copies the code (`copied`) or shows it to copy by hand (`manual`)."""
+        self.send({"kind": "insert-code", "code": code, "inserted": inserted, "copied": copied, "manual": manual})
 
 
 def _plain(value: Any) -> bool:

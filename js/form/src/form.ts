@@ -430,29 +430,31 @@ export class FormView {
 
   private onCustom(message: any): void {
     if (message?.kind === 'insert-code' && typeof message.code === 'string') {
-      this.insertCode(message.code, message.copied ?? '', message.inserted ?? '');
+      this.insertCode(message.code, message.copied ?? '', message.inserted ?? '', message.manual ?? '');
     }
   }
 
-  /** Asks the notebook to put `code` in a new cell below this one; where none can, copies it and says so. */
-  private insertCode(code: string, copiedText: string, insertedText: string): void {
+  /**
+   * Asks the notebook to put `code` in a new cell below this one (the project's JupyterLab extension answers
+   * the event); where nothing does, copies the code to the clipboard, or, where even that is refused, shows it
+   * to copy by hand — and says which happened.
+   */
+  private insertCode(code: string, copiedText: string, insertedText: string, manualText: string): void {
     const event = new CustomEvent(INSERT_EVENT, { bubbles: true, cancelable: true, composed: true, detail: { code } });
-    const unhandled = this.el.dispatchEvent(event);
-    if (!unhandled) {
+    if (!this.el.dispatchEvent(event)) {
       this.localNotice(insertedText);
       return;
     }
-    const done = () => this.localNotice(copiedText);
-    navigator.clipboard?.writeText(code).then(done, () => {
+    const byHand = () => {
       this.code.textContent = code;
       this.code.hidden = false;
-      this.localNotice(copiedText);
-    });
-    if (!navigator.clipboard) {
-      this.code.textContent = code;
-      this.code.hidden = false;
-      done();
+      this.localNotice(manualText);
+    };
+    if (!navigator.clipboard?.writeText) {
+      byHand();
+      return;
     }
+    navigator.clipboard.writeText(code).then(() => this.localNotice(copiedText), byHand);
   }
 
   private localNotice(text: string): void {
