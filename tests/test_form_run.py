@@ -66,3 +66,22 @@ def test_a_refused_package_ends_as_a_draft_with_the_error_and_nothing_registered
         assert run.status == "draft" and run.model_id == ""
         assert "config.json" in str(run.error)
         assert session.client.list_models()["total_count"] == 0
+
+
+def test_the_form_shows_an_import_that_ends_at_once(tmp_path, monkeypatch):
+    """A run that fails before start() returns (here: the backend refuses at once) still reaches the form."""
+    from model_import_widget import ModelImportForm
+    from model_import_widget.errors import ModelImportError
+    from model_import_widget.sdk import model as sdk_model
+
+    def refuse(*args, **kwargs):
+        raise ModelImportError("refused at once")
+
+    with Session(backend="embedded", home=tmp_path / "home") as session:
+        form = ModelImportForm.from_folder(package(tmp_path / "p"), session, model_name="fast", model_version="1.0.0")
+        monkeypatch.setattr(sdk_model.Model, "from_spec", classmethod(lambda cls, *a, **k: refuse()))
+        for _ in range(20):  # the race was: the run ended before the form knew it was its run
+            form.widget._handle(form.widget, {"kind": "click", "id": "import"}, [])
+            form._run.join(10)
+            assert not form.busy and form.status == "draft"
+            assert "refused at once" in " ".join(form.widget.summary.get("lines", []))

@@ -534,7 +534,8 @@ class ModelImportForm(HasTraits):
         self._refresh_buttons()
         self.widget.disabled = True
         self._run = ImportRun(self._session, self._spec_fields(), obs_location=self.obs_location,
-                              on_change=self._run_changed).start()
+                              on_change=self._run_changed)
+        self._run.start()  # after it is the form's run: one that ends at once reports to the form too
 
     def _run_changed(self, run: ImportRun) -> None:
         """Show the running import's state (called from its thread after each change)."""
