@@ -263,3 +263,59 @@ def open_notebook(lab: Lab, browser: Browser) -> Iterator[Callable[[str, list[st
 def screenshot_dir() -> Path:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     return SCREENSHOT_DIR
+
+
+@pytest.fixture(scope="module")
+def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """`jupyter notebook` (Notebook 7) from this venv, started as `lab` starts JupyterLab: loopback, no auth,
+    temporary root, settings and runtime directory, the same settings overrides, the app on `window.jupyterapp`."""
+    pytest.importorskip("notebook", reason="Notebook 7 is not installed: .venv/bin/pip install notebook")
+    base = tmp_path_factory.mktemp("notebook7")
+    root, settings, runtime = base / "root", base / "app-settings", base / "runtime"
+    for folder in (root, settings, runtime, base / "config", base / "user-settings", base / "workspaces"):
+        folder.mkdir()
+    (settings / "overrides.json").write_text(json.dumps(SETTINGS_OVERRIDES))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(base / "config"),
+        "JUPYTER_RUNTIME_DIR": str(runtime),
+        "IPYTHONDIR": str(base / "ipython"),
+        "MODEL_IMPORT_WIDGET_HOME": str(base / "registry"),
+        "MODEL_IMPORT_WIDGET_BACKEND": "embedded",
+    }
+    log_path = base / "notebook.log"
+    command = [
+        sys.executable, "-m", "notebook",
+        "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
+        "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
+        f"--ServerApp.root_dir={root}",
+        f"--JupyterNotebookApp.app_settings_dir={settings}",
+        f"--JupyterNotebookApp.user_settings_dir={base / 'user-settings'}",
+        f"--JupyterNotebookApp.workspaces_dir={base / 'workspaces'}",
+        "--JupyterNotebookApp.expose_app_in_browser=True",
+    ]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    server = Lab(url=f"http://127.0.0.1:{port}", root=root, runtime_dir=runtime)
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"jupyter notebook exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            return bool(server.get("/api/status"))
+        except OSError:
+            return False
+
+    try:
+        wait_until(ready, timeout=60, interval=0.2, what="jupyter notebook to answer /api/status")
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 from typing import Iterator
 
 import nbformat
@@ -44,12 +45,15 @@ def server(request, tmp_path_factory) -> Iterator[tuple[str, Lab]]:
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(runtime),
            "IPYTHONDIR": str(base / "ipython"), "MODEL_IMPORT_WIDGET_HOME": str(base / "registry"),
            "MODEL_IMPORT_WIDGET_BACKEND": "embedded"}
-    disabled = subprocess.run([sys.executable, "-m", "jupyterlab.labextensions", "disable", "model-import-widget"],
-                              env=env, capture_output=True, text=True)
-    if disabled.returncode != 0:  # (the module form of `jupyter labextension disable`)
-        disabled = subprocess.run([os.path.join(os.path.dirname(sys.executable), "jupyter"), "labextension",
-                                   "disable", "model-import-widget"], env=env, capture_output=True, text=True)
+    # --level=user: into this server's own JUPYTER_CONFIG_DIR. The default level (sys_prefix) would write the
+    # venv's etc/jupyter and turn the extension off for every later JupyterLab of this venv.
+    disabled = subprocess.run([os.path.join(os.path.dirname(sys.executable), "jupyter"), "labextension", "disable",
+                               "--level=user", "model-import-widget"], env=env, capture_output=True, text=True)
     assert disabled.returncode == 0, disabled.stderr
+    page_config = json.loads((config / "labconfig" / "page_config.json").read_text())
+    assert page_config["disabledExtensions"].get("model-import-widget") is True, page_config
+    assert not (Path(sys.prefix) / "etc" / "jupyter" / "labconfig" / "page_config.json").exists() or \
+        "model-import-widget" not in (Path(sys.prefix) / "etc" / "jupyter" / "labconfig" / "page_config.json").read_text()
     appclass = "LabApp" if app == "jupyterlab" else "JupyterNotebookApp"
     port = _free_port()
     command = [sys.executable, "-m", app, "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",

@@ -3,7 +3,7 @@
  * it. Every keystroke is checked in the browser against the field's JSON schema (from the rule table), and the
  * kernel's error, warning and hint are shown once the kernel has answered the field's last edit.
  */
-import { checkValue, ISchema } from '../../src/check';
+import { checkValue, ISchema } from './check';
 import { element, fillSelect, pickMessage, showMessage, uniqueId } from './dom';
 
 export interface IColumn {

@@ -3,7 +3,7 @@
  * checked in the browser against its column's schema and showing the kernel's message for it (`cells`
  * "row.column", rows from 0), once the kernel has answered the table's last edit. Every edit sends the new list.
  */
-import { checkValue } from '../../src/check';
+import { checkValue } from './check';
 import { element, fillSelect, pickMessage, showMessage, uniqueId } from './dom';
 import type { IColumn, IControl, IFieldHost, IFieldMessages, IFieldSpec } from './field';
 

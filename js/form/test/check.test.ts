@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { checkValue, ISchema } from '../../src/check';
+import { checkValue, ISchema } from '../src/check';
 
 interface ICase {
   field: string;
