@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from form_driver import click, prompt, summary
+from form_driver import prompt
 
 from fakecloud import FakeCloud
 from model_import_widget import Model, Session

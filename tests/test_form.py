@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import shutil
@@ -715,3 +714,16 @@ def test_on_submit_callbacks_register_once_can_be_removed_and_a_failing_one_is_s
     assert calls == [form] and "callback broke" in notice(form)
     form.on_submit(calls.append, remove=True)
     assert form._submit_callbacks.callbacks == [broken]
+
+
+def test_an_edit_from_the_browser_is_checked_and_answered_with_its_messages(session, tmp_path):
+    form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
+    type_in(form, "model_version", "01.0.0")
+    assert form.fields["model_version"].value == "01.0.0" and form.widget.answered == 1
+    assert "— got 01.0.0" in form.widget.messages["model_version"]["error"]  # in the same update as the answer
+    assert not import_enabled(form)
+    type_in(form, "input_params", [{"url": "/", "param_name": "x", "param_type": "number", "evil": "dropped"}])
+    assert form.fields["input_params"].value == [{"url": "/", "param_name": "x", "param_type": "number"}]
+    form.busy = True  # while an import runs, the fields take no edit
+    type_in(form, "model_version", "2.0.0")
+    assert form.fields["model_version"].value == "01.0.0" and form.widget.answered == 3

@@ -6,7 +6,6 @@ spec.validate and the form random hostile input and allow only the library's own
 
 from __future__ import annotations
 
-import json
 import os
 import string
 import tempfile

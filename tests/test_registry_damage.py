@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from form_driver import click, prompt, summary
+from form_driver import click, summary
 
 from model_import_widget import Model, Session
 from model_import_widget.errors import RegistryDamagedError, RegistryReadOnlyError

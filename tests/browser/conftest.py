@@ -9,6 +9,7 @@ of the notebook's own kernel, to read and set widget traits as a cell would.
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
 import queue
@@ -96,53 +97,58 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    base = tmp_path_factory.mktemp("jupyterlab")
-    root, settings, runtime = base / "root", base / "app-settings", base / "runtime"
-    for folder in (root, settings, runtime, base / "config", base / "user-settings", base / "workspaces"):
+@contextlib.contextmanager
+def serve(app: str, base: Path, *, disabled: tuple[str, ...] = ()) -> Iterator[Lab]:
+    """`jupyter lab` (app "jupyterlab") or `jupyter notebook` (Notebook 7, app "notebook") from this venv on
+    127.0.0.1: no auth, a temporary root, settings, config and runtime folder under `base`, the settings overrides,
+    the app on window.jupyterapp; `disabled` labextensions turned off for this server only (--level=user, in its
+    own config folder). Stopped (its kernels with it) on exit."""
+    root, settings, runtime, config = base / "root", base / "app-settings", base / "runtime", base / "config"
+    for folder in (root, settings, runtime, config, base / "user-settings", base / "workspaces"):
         folder.mkdir()
     (settings / "overrides.json").write_text(json.dumps(SETTINGS_OVERRIDES))
-    port = _free_port()
     env = {
         **os.environ,
-        "JUPYTER_CONFIG_DIR": str(base / "config"),
+        "JUPYTER_CONFIG_DIR": str(config),
         "JUPYTER_RUNTIME_DIR": str(runtime),
         "IPYTHONDIR": str(base / "ipython"),
         "MODEL_IMPORT_WIDGET_HOME": str(base / "registry"),
         "MODEL_IMPORT_WIDGET_BACKEND": "embedded",
     }
-    log_path = base / "jupyterlab.log"
+    for extension in disabled:  # --level=user: the default (sys_prefix) would write the venv's own config
+        done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "jupyter"), "labextension", "disable",
+                               "--level=user", extension], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    appclass = "LabApp" if app == "jupyterlab" else "JupyterNotebookApp"
+    port = _free_port()
     command = [
-        sys.executable, "-m", "jupyterlab",
+        sys.executable, "-m", app,
         "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
         "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
         f"--ServerApp.root_dir={root}",
-        f"--LabApp.app_settings_dir={settings}",
-        f"--LabApp.user_settings_dir={base / 'user-settings'}",
-        f"--LabApp.workspaces_dir={base / 'workspaces'}",
-        # Tests drive JupyterLab's own commands (run all cells, change theme) through window.jupyterapp.
-        "--LabApp.expose_app_in_browser=True",
+        f"--{appclass}.app_settings_dir={settings}",
+        f"--{appclass}.user_settings_dir={base / 'user-settings'}",
+        f"--{appclass}.workspaces_dir={base / 'workspaces'}",
+        # Tests drive the app's own commands (run all cells, change theme) through window.jupyterapp.
+        f"--{appclass}.expose_app_in_browser=True",
     ]
+    log_path = base / f"{app}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
-    lab = Lab(url=f"http://127.0.0.1:{port}", root=root, runtime_dir=runtime)
+    server = Lab(url=f"http://127.0.0.1:{port}", root=root, runtime_dir=runtime)
 
     def ready() -> bool:
         if process.poll() is not None:
-            raise AssertionError(f"jupyter lab exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            raise AssertionError(f"jupyter {app} exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
         try:
-            return bool(lab.get("/api/status"))
+            return bool(server.get("/api/status"))
         except OSError:
             return False
 
     try:
-        wait_until(ready, timeout=60, interval=0.2, what="jupyter lab to answer /api/status")
-        kernels = lab.get("/lab/api/settings/@jupyterlab/apputils-extension:kernels-settings")
-        default = kernels["schema"]["properties"]["commsOverSubshells"]["default"]  # overrides set defaults
-        assert default == "disabled", f"settings overrides not applied: commsOverSubshells is {default!r}"
-        yield lab
+        wait_until(ready, timeout=60, interval=0.2, what=f"jupyter {app} to answer /api/status")
+        yield server
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)  # the server shuts its kernels down
@@ -151,6 +157,15 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    with serve("jupyterlab", tmp_path_factory.mktemp("jupyterlab")) as served:
+        kernels = served.get("/lab/api/settings/@jupyterlab/apputils-extension:kernels-settings")
+        default = kernels["schema"]["properties"]["commsOverSubshells"]["default"]  # overrides set defaults
+        assert default == "disabled", f"settings overrides not applied: commsOverSubshells is {default!r}"
+        yield served
 
 
 @pytest.fixture(scope="session")
@@ -267,55 +282,8 @@ def screenshot_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """`jupyter notebook` (Notebook 7) from this venv, started as `lab` starts JupyterLab: loopback, no auth,
-    temporary root, settings and runtime directory, the same settings overrides, the app on `window.jupyterapp`."""
+    """`jupyter notebook` (Notebook 7) from this venv, started as `lab` starts JupyterLab."""
     pytest.importorskip("notebook", reason="Notebook 7 is not installed: .venv/bin/pip install notebook")
-    base = tmp_path_factory.mktemp("notebook7")
-    root, settings, runtime = base / "root", base / "app-settings", base / "runtime"
-    for folder in (root, settings, runtime, base / "config", base / "user-settings", base / "workspaces"):
-        folder.mkdir()
-    (settings / "overrides.json").write_text(json.dumps(SETTINGS_OVERRIDES))
-    port = _free_port()
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(base / "config"),
-        "JUPYTER_RUNTIME_DIR": str(runtime),
-        "IPYTHONDIR": str(base / "ipython"),
-        "MODEL_IMPORT_WIDGET_HOME": str(base / "registry"),
-        "MODEL_IMPORT_WIDGET_BACKEND": "embedded",
-    }
-    log_path = base / "notebook.log"
-    command = [
-        sys.executable, "-m", "notebook",
-        "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
-        "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
-        f"--ServerApp.root_dir={root}",
-        f"--JupyterNotebookApp.app_settings_dir={settings}",
-        f"--JupyterNotebookApp.user_settings_dir={base / 'user-settings'}",
-        f"--JupyterNotebookApp.workspaces_dir={base / 'workspaces'}",
-        "--JupyterNotebookApp.expose_app_in_browser=True",
-    ]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    server = Lab(url=f"http://127.0.0.1:{port}", root=root, runtime_dir=runtime)
+    with serve("notebook", tmp_path_factory.mktemp("notebook7")) as served:
+        yield served
 
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"jupyter notebook exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            return bool(server.get("/api/status"))
-        except OSError:
-            return False
-
-    try:
-        wait_until(ready, timeout=60, interval=0.2, what="jupyter notebook to answer /api/status")
-        yield server
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()

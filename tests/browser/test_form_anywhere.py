@@ -6,9 +6,6 @@ and says so. The form's front end comes with the widget (anywidget)."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
 from typing import Iterator
@@ -17,7 +14,7 @@ import nbformat
 import pytest
 from playwright.sync_api import Browser, expect
 
-from .conftest import SETTINGS_OVERRIDES, Lab, _free_port, _note_outside, wait_until
+from .conftest import Lab, _note_outside, serve
 
 pytestmark = pytest.mark.slow
 
@@ -38,54 +35,12 @@ def server(request, tmp_path_factory) -> Iterator[tuple[str, Lab]]:
     if app == "notebook":
         pytest.importorskip("notebook", reason="Notebook 7 is not installed: .venv/bin/pip install notebook")
     base = tmp_path_factory.mktemp(f"{app}-without-extension")
-    root, settings, runtime, config = base / "root", base / "app-settings", base / "runtime", base / "config"
-    for folder in (root, settings, runtime, config, base / "user-settings", base / "workspaces"):
-        folder.mkdir()
-    (settings / "overrides.json").write_text(json.dumps(SETTINGS_OVERRIDES))
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(runtime),
-           "IPYTHONDIR": str(base / "ipython"), "MODEL_IMPORT_WIDGET_HOME": str(base / "registry"),
-           "MODEL_IMPORT_WIDGET_BACKEND": "embedded"}
-    # --level=user: into this server's own JUPYTER_CONFIG_DIR. The default level (sys_prefix) would write the
-    # venv's etc/jupyter and turn the extension off for every later JupyterLab of this venv.
-    disabled = subprocess.run([os.path.join(os.path.dirname(sys.executable), "jupyter"), "labextension", "disable",
-                               "--level=user", "model-import-widget"], env=env, capture_output=True, text=True)
-    assert disabled.returncode == 0, disabled.stderr
-    page_config = json.loads((config / "labconfig" / "page_config.json").read_text())
-    assert page_config["disabledExtensions"].get("model-import-widget") is True, page_config
-    assert not (Path(sys.prefix) / "etc" / "jupyter" / "labconfig" / "page_config.json").exists() or \
-        "model-import-widget" not in (Path(sys.prefix) / "etc" / "jupyter" / "labconfig" / "page_config.json").read_text()
-    appclass = "LabApp" if app == "jupyterlab" else "JupyterNotebookApp"
-    port = _free_port()
-    command = [sys.executable, "-m", app, "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
-               "--ServerApp.port_retries=0", "--IdentityProvider.token=", "--ServerApp.password=",
-               "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={root}",
-               f"--{appclass}.app_settings_dir={settings}", f"--{appclass}.user_settings_dir={base / 'user-settings'}",
-               f"--{appclass}.workspaces_dir={base / 'workspaces'}", f"--{appclass}.expose_app_in_browser=True"]
-    log_path = base / "server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    served = Lab(url=f"http://127.0.0.1:{port}", root=root, runtime_dir=runtime)
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"{app} exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            return bool(served.get("/api/status"))
-        except OSError:
-            return False
-
-    try:
-        wait_until(ready, timeout=60, interval=0.2, what=f"{app} to answer /api/status")
+    with serve(app, base, disabled=("model-import-widget",)) as served:
+        page_config = json.loads((base / "config" / "labconfig" / "page_config.json").read_text())
+        assert page_config["disabledExtensions"].get("model-import-widget") is True, page_config
+        venv_config = Path(sys.prefix) / "etc" / "jupyter" / "labconfig" / "page_config.json"
+        assert not venv_config.exists() or "model-import-widget" not in venv_config.read_text()  # this server only
         yield app, served
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
 
 
 def test_the_form_works_with_our_extension_disabled(server, browser: Browser, screenshot_dir):

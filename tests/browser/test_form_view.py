@@ -65,13 +65,13 @@ CHECK_CASES = [
     ({"pattern": "(?P<x>a)", "x-messages": {"pattern": "never shown"}}, "b", ""),  # Python-only regex: kernel's job
 ]
 
-SETUP = f"""
+SETUP = """
 from model_import_widget.spec import ModelSpec
 from model_import_widget.widget.view import FormView
 
 SCHEMA = ModelSpec.model_json_schema()
 DEFS = SCHEMA["$defs"]
-REGISTERED = {{"9.9.9"}}
+REGISTERED = {"9.9.9"}
 
 
 class Field:
@@ -84,45 +84,45 @@ class Field:
         self.observers.append(callback)
 
     def _message(self, name, text):
-        shown = dict(self.view.messages.get(self.key, {{}}))
+        shown = dict(self.view.messages.get(self.key, {}))
         shown[name] = text
-        self.view.messages = {{**self.view.messages, self.key: {{k: v for k, v in shown.items() if v}}}}
+        self.view.messages = {**self.view.messages, self.key: {k: v for k, v in shown.items() if v}}
 
     value = property(lambda self: self.view.values.get(self.key, ""),
-                     lambda self, v: setattr(self.view, "values", {{**self.view.values, self.key: v}}))
-    error = property(lambda self: self.view.messages.get(self.key, {{}}).get("error", ""),
+                     lambda self, v: setattr(self.view, "values", {**self.view.values, self.key: v}))
+    error = property(lambda self: self.view.messages.get(self.key, {}).get("error", ""),
                      lambda self, v: self._message("error", v))
     warning = property(lambda self: "", lambda self, v: self._message("warning", v))
     hint = property(lambda self: "", lambda self, v: self._message("hint", v))
-    errors = property(lambda self: {{}}, lambda self, v: self._message("cells", v))
+    errors = property(lambda self: {}, lambda self, v: self._message("cells", v))
 
 
 def drawn(specs, values, messages=None, disabled=False):
     # A FormView drawing `specs` (the form's own front end), and a Field for each
-    fields = {{}}
+    fields = {}
 
     def edited(key, value):
         fields[key].value = value
         for callback in fields[key].observers:
-            callback({{"new": value}})
+            callback({"new": value})
 
     view = FormView(on_edit=edited, on_click=lambda _: None)
-    view.sections = [{{"title": "", "fields": specs}}]
-    view.values, view.messages, view.disabled = values, messages or {{}}, disabled
+    view.sections = [{"title": "", "fields": specs}]
+    view.values, view.messages, view.disabled = values, messages or {}, disabled
     fields.update((spec["key"], Field(view, spec["key"])) for spec in specs)
     return view, fields
 
 
-view, shown = drawn([{{"key": "model_version", "kind": "text", "label": "Version", "required": True,
+view, shown = drawn([{"key": "model_version", "kind": "text", "label": "Version", "required": True,
                        "tooltip": "Three numbers 0–99, like 1.0.0", "placeholder": "1.0.0",
-                       "schema": SCHEMA["properties"]["model_version"]}}], {{"model_version": ""}})
+                       "schema": SCHEMA["properties"]["model_version"]}], {"model_version": ""})
 version = shown["model_version"]
 received = []
 
 def kernel_check(change):
     # Stands in for the form's kernel-side check: a rule the browser cannot know.
     received.append(change["new"])
-    version.error = f"version {{change['new']}} is already registered" if change["new"] in REGISTERED else ""
+    version.error = f"version {change['new']} is already registered" if change["new"] in REGISTERED else ""
 
 version.observe(kernel_check, "value")
 view
