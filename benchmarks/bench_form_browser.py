@@ -52,29 +52,12 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 
-CHROMIUM = "/usr/bin/chromium"
-# As tests/browser/conftest.py: no sandbox (root in a container), no background traffic, no name but this machine's.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-domain-reliability",
-    "--disable-client-side-phishing-detection",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--no-first-run",
-    "--no-pings",
-    "--disable-features=Translate,OptimizationHints,MediaRouter",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-]
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
-SETTINGS_OVERRIDES = {
-    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
-    # Comm messages wait behind a running cell instead of being answered on a subshell.
-    "@jupyterlab/apputils-extension:kernels-settings": {"commsOverSubshells": "disabled"},
-}
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+# The browser tests' own settings (no sandbox, no background traffic, no name but this machine's; JupyterLab's
+# settings overrides): one copy, in tests/browser/conftest.py.
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LOOPBACK_HOSTS, SETTINGS_OVERRIDES  # noqa: E402
+
 FORM_CODE = "ModelImportForm(session)"
 VBOX_CODE = 'ipywidgets.VBox([ipywidgets.Text(description=f"f{i}") for i in range(15)])'
 TYPED = "01.0.0"  # every prefix is a wrong version: each key changes the message under the field
