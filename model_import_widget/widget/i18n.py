@@ -84,7 +84,7 @@ UI_ZH: dict[str, str] = {
     "Basics": "基本信息", "Source": "模型来源", "Interface": "接口", "Dependencies": "依赖", "Advanced": "高级",
     "Import model": "导入模型", "Cancel": "取消", "Show code": "显示代码", "Hide code": "隐藏代码",
     "Write config.json": "写入 config.json", "Check the folder again": "重新检查文件夹", "Replace config.json": "替换 config.json", "Add parameter": "添加参数", "Add package": "添加包",
-    "Fix these before importing:": "导入前请修正：", "Ready to import.": "可以导入。",
+    "Fix these before importing:": "导入前请修正：",
     "A name will be generated: {name}": "将自动生成名称：{name}",
     "Apply from config.json": "采用 config.json 中的值", "Keep mine": "保留我的输入",
     "Use version {version}": "使用版本 {version}", "Refresh": "刷新", "Delete": "删除",

@@ -213,14 +213,3 @@ export class FieldControl implements IControl {
     }
   }
 }
-
-/** The field's label and its description, for controls that are not a single input (tables). */
-export function caption(spec: IFieldSpec): HTMLElement {
-  const made = element('div', 'mi-label', spec.label || spec.key);
-  if (spec.tooltip) {
-    made.title = spec.tooltip;
-  }
-  return made;
-}
-
-export { element };
