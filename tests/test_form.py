@@ -727,3 +727,8 @@ def test_an_edit_from_the_browser_is_checked_and_answered_with_its_messages(sess
     form.busy = True  # while an import runs, the fields take no edit
     type_in(form, "model_version", "2.0.0")
     assert form.fields["model_version"].value == "01.0.0" and form.widget.answered == 3
+
+
+def test_suggested_version_is_there_before_any_duplicate(session):
+    form = ModelImportForm(session)
+    assert form.suggested_version == ""  # readable (empty) before a duplicate is found, not an AttributeError

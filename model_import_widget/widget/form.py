@@ -62,6 +62,7 @@ class ModelImportForm(HasTraits):
     model_id = Unicode("", help="The imported model's id, once registered.")
     language = Unicode("en", help="en or zh.")
     busy = Bool(False, help="An import is running.")
+    suggested_version = Unicode("", help="The next free version, once the one typed was found taken ('' before).")
 
     def __init__(self, session: Any = None, *, language: Optional[str] = None, obs_location: Optional[str] = None,
                  **prefill: Any):
@@ -519,7 +520,7 @@ class ModelImportForm(HasTraits):
         raise DuplicateModelError(found.name, found.version, found.existing_id)
 
     def _use_version(self) -> None:
-        suggestion = getattr(self, "suggested_version", "")
+        suggestion = self.suggested_version
         self._prompts.pop("version", None)
         self._refresh_prompts()
         if suggestion:
