@@ -732,3 +732,8 @@ def test_an_edit_from_the_browser_is_checked_and_answered_with_its_messages(sess
 def test_suggested_version_is_there_before_any_duplicate(session):
     form = ModelImportForm(session)
     assert form.suggested_version == ""  # readable (empty) before a duplicate is found, not an AttributeError
+
+
+def test_the_saved_summary_of_a_blank_form_says_what_is_missing_in_words(session):
+    text = ModelImportForm(session).summary_text()
+    assert "(no version yet)" in text and "(no model type yet)" in text and "?" not in text

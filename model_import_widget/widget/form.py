@@ -731,7 +731,8 @@ class ModelImportForm(HasTraits):
     def summary_text(self) -> str:
         """One paragraph for people: what this form imports and how it ended."""
         data = self._spec_fields()
-        head = f"Model import: {data.get('model_name')} {data.get('model_version', '?')} ({data.get('model_type', '?')})"
+        head = (f"Model import: {data.get('model_name')} {data.get('model_version') or '(no version yet)'} "
+                f"({data.get('model_type') or 'no model type yet'})")
         tail = f" — {self.status}" + (f", id {self.model_id}" if self.model_id else "")
         return head + tail
 
