@@ -737,3 +737,11 @@ def test_suggested_version_is_there_before_any_duplicate(session):
 def test_the_saved_summary_of_a_blank_form_says_what_is_missing_in_words(session):
     text = ModelImportForm(session).summary_text()
     assert "(no version yet)" in text and "(no model type yet)" in text and "?" not in text
+
+
+def test_the_code_names_a_home_only_when_the_user_chose_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("MODEL_IMPORT_WIDGET_HOME", str(tmp_path / "found-home"))
+    found = ModelImportForm(Session(backend="embedded")).to_code()
+    assert 'session = Session(backend="embedded")\n' in found and str(tmp_path) not in found  # no local path
+    chosen = ModelImportForm(Session(backend="embedded", home=tmp_path / "chosen")).to_code()
+    assert f'session = Session(backend="embedded", home={str(tmp_path / "chosen")!r})' in chosen

@@ -113,6 +113,11 @@ class Session:
 
         return self._home or default_home()
 
+    @property
+    def home_given(self) -> bool:
+        """Whether `home=` was passed (else the home is found: $MODEL_IMPORT_WIDGET_HOME or the default)."""
+        return self._home is not None
+
     @_ClassOrInstanceMethod
     def set_endpoint(target: Any, iam_endpoint: Optional[str] = None, obs_endpoint: Optional[str] = None,
                      modelarts_endpoint: Optional[str] = None, region_name: Optional[str] = None) -> None:

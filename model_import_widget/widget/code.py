@@ -20,8 +20,10 @@ def sdk_code(fields: dict[str, Any], session: Any, wait: bool, order: list[str],
             data["apis"] = json.loads(data["apis"])
         except (ValueError, RecursionError):
             pass  # kept as typed; the rule table reports it
-    if session.backend == "embedded":
+    if session.backend == "embedded" and session.home_given:  # the user chose that folder: the code says it
         session_line = f"session = Session(backend=\"embedded\", home={str(session.home)!r})"
+    elif session.backend == "embedded":  # found the same way on the reader's machine: no local path written
+        session_line = "session = Session(backend=\"embedded\")"
     elif session.credential_source == "explicit":
         session_line = "session = Session()  # pass the credentials you used: access_key=..., secret_key=... (never written here)"
     else:
