@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -567,11 +568,22 @@ def test_a_cloud_form_shows_where_models_go_without_building_a_client(monkeypatc
 
 
 def test_status_is_copying_until_the_files_are_in(session, tmp_path, monkeypatch):
+    from model_import_widget.registry.backend import EmbeddedRegistry
+
+    checked = EmbeddedRegistry._check_package
+
+    def slow_check(self, job, stored):  # the package check after the copy takes a while, as a big config does
+        time.sleep(0.6)
+        return checked(self, job, stored)
+
+    monkeypatch.setattr(EmbeddedRegistry, "_check_package", slow_check)
     form = valid_form(session, make_package(tmp_path / "pkg", extra_files=150), model_type="PyTorch")
     seen = []
-    form.observe(lambda change: seen.append(change["new"]), "status")
+    form.observe(lambda change: seen.append((change["new"], form.widget.run.get("progress", ""))), "status")
     form.submit()
-    assert seen == ["copying", "publishing", "published"] or seen == ["copying", "published"]
+    assert [status for status, _ in seen] == ["copying", "publishing", "published"]
+    files = len(list((tmp_path / "pkg").rglob("*.*")))
+    assert seen[1][1].startswith(f"{files}/{files} files")  # publishing only once every file is copied
 
 
 def test_a_new_untouched_form_does_not_overwrite_the_draft(session):
