@@ -41,7 +41,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,14 +48,15 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 # The browser tests' own settings (no sandbox, no background traffic, no name but this machine's; JupyterLab's
 # settings overrides): one copy, in tests/browser/conftest.py.
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LOOPBACK_HOSTS, SETTINGS_OVERRIDES  # noqa: E402
+from tests.browser.conftest import (CHROMIUM, CHROMIUM_ARGS, LOOPBACK_HOSTS, SETTINGS_OVERRIDES,  # noqa: E402
+                                    _free_port as free_port, wait_until)
 
 FORM_CODE = "ModelImportForm(session)"
 VBOX_CODE = 'ipywidgets.VBox([ipywidgets.Text(description=f"f{i}") for i in range(15)])'
@@ -65,22 +65,6 @@ GOALS = {"render_ratio": 1.2, "idle_p95": 50.0, "busy_p95": 16.0, "comms": 12}
 
 
 # ---- small helpers ---------------------------------------------------------------------------------------------
-
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise RuntimeError(f"timed out after {timeout}s waiting for {what}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def percentile(values: list[float], q: float) -> float:
     """Linear interpolation between closest ranks (numpy's default)."""
@@ -147,7 +131,7 @@ class LabServer:
             except OSError:
                 return False
 
-        wait_until(ready, 60, "jupyter lab to answer /api/status", interval=0.2)
+        wait_until(ready, timeout=60, interval=0.2, what="jupyter lab to answer /api/status")
         kernels = self.request("/lab/api/settings/@jupyterlab/apputils-extension:kernels-settings")
         default = kernels["schema"]["properties"]["commsOverSubshells"]["default"]
         if default != "disabled":
