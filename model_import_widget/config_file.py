@@ -20,6 +20,7 @@ from json.decoder import scanstring
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
+from . import spec
 from .errors import ConfigFileError
 
 __all__ = ["ConfigFile", "ConfigWarning", "load", "loads", "write", "dumps", "MAX_CONFIG_BYTES"]
@@ -34,12 +35,7 @@ file, and reading millions would take gigabytes."""
 MAX_WARNINGS = 200
 """Warnings kept for one file; the rest are counted in one last warning."""
 
-MODEL_TYPES = ("TensorFlow", "MXNet", "Caffe", "Spark_MLlib", "Scikit_Learn", "XGBoost", "Image", "PyTorch",
-               "Template", "MindSpore", "Custom")
-CONTENT_TYPES = ("application/json", "multipart/form-data")
-_CONTENT_TYPE_TYPOS = {"applicaton/json": "application/json", "application/josn": "application/json",
-                       "multipart/from-data": "multipart/form-data", "multipart/formdata": "multipart/form-data"}
-_RESTRAINTS = ("EXACT", "ATLEAST", "ATMOST")
+_RESTRAINTS = tuple(r.value for r in spec.Restraint)
 _BOOLEAN_KEYS = ("tunable", "downloadable_flag")
 _KNOWN_KEYS = ("model_algorithm", "model_type", "runtime", "swr_location", "metrics", "apis", "dependencies",
                "health", "readiness_health", "startup_health", "model_source", "algorithm", "tunable",
@@ -100,7 +96,7 @@ def loads(data: str | bytes | bytearray | memoryview, path: str | os.PathLike[st
     if isinstance(data, (bytes, bytearray, memoryview)):
         data = bytes(data)
         if len(data) > MAX_CONFIG_BYTES:
-            raise ConfigFileError(f"is larger than {MAX_CONFIG_BYTES // 1024 // 1024} MB: not a config.json", path=where)
+            raise ConfigFileError(f"is larger than {spec.human_size(MAX_CONFIG_BYTES)}: not a config.json", path=where)
         text, encoding = _decode(data, where, warnings)
     elif isinstance(data, str):
         text = data
@@ -519,16 +515,13 @@ class _Normaliser:
         return fields
 
     def check_model_type(self, value: str, path: tuple[Any, ...]) -> None:
-        if value in MODEL_TYPES:
+        if value in spec.ModelType.__members__:
             return
-        folded = {t.lower().replace("-", "_"): t for t in MODEL_TYPES}
-        proper = folded.get(value.strip().lower().replace("-", "_").replace(" ", "_"))
-        if proper is None and value.strip().lower() in ("sklearn", "scikit_learn", "scikit-learn", "scikitlearn"):
-            proper = "Scikit_Learn"
+        proper = spec.canonical_model_type(value)
         if proper:
             self.warn(f'model_type "{value}" is spelled "{proper}" by ModelArts', path)
-        else:
-            self.warn(f'model_type "{value}" is not one ModelArts knows ({", ".join(MODEL_TYPES)})', path)
+        else:  # the rule table's own words: unsupported types, near misses, the list
+            self.warn(spec.explain_model_type(value), path)
 
     def derive_params(self, fields: dict[str, Any], document: Mapping[str, Any]) -> None:
         if "apis" in fields:
@@ -552,13 +545,8 @@ class _Normaliser:
             self.warn('no "apis": the model\'s inputs and outputs are not described '
                       "(batch services and the service's test page need them)")
         apis = fields.get("apis")
-        if isinstance(apis, list) and isinstance(model_type, str) and not is_image:
-            if len(apis) > 1:
-                self.warn(f"{len(apis)} apis, but a {model_type} model may have only one (only Image models may "
-                          f"have more)", ("apis", 1))
-            for index, api in enumerate(apis):
-                if isinstance(api, dict) and "url" in api and api["url"] != "/":
-                    self.warn(f'api url "{api["url"]}" must be "/" for a {model_type} model', ("apis", index, "url"))
+        for where, _kind, message, _value in spec.api_problems(model_type, apis):
+            self.warn(message, ("apis", 1) if where == ("apis",) else where)
         if is_image:
             if "swr_location" not in fields:
                 self.warn('an Image model imported from OBS needs "swr_location" (the image address)')
@@ -680,15 +668,15 @@ class _Normaliser:
         if not isinstance(value, str):
             self.warn(f'{side} "Content-type" should be text', path)
             return value
-        fixed = _CONTENT_TYPE_TYPOS.get(value.strip().lower())
+        fixed = spec.CONTENT_TYPE_TYPOS.get(value.strip().lower())
         if fixed:
             self.warn(f'{side} Content-type "{value}" misspelt: read as "{fixed}"', path)
             return fixed
-        if value not in CONTENT_TYPES:
-            if value.strip().lower() in CONTENT_TYPES:
+        if value not in spec.CONTENT_TYPES:
+            if value.strip().lower() in spec.CONTENT_TYPES:
                 self.warn(f'{side} Content-type "{value}" read as "{value.strip().lower()}"', path)
                 return value.strip().lower()
-            self.warn(f'{side} Content-type "{value}" is not one ModelArts documents ({" or ".join(CONTENT_TYPES)})',
+            self.warn(f'{side} Content-type "{value}" is not one ModelArts documents ({", ".join(spec.CONTENT_TYPES)})',
                       path)
         return value
 

@@ -17,21 +17,16 @@ from typing import Any, Iterator
 from . import config_file
 from .config_file import ConfigFile
 from .errors import ConfigFileError
-from .spec import MAX_PACKAGE_BYTES, SKIPPED_DIR_NAMES
+from .spec import ENGINE_TYPES as ENGINES, MAX_PACKAGE_BYTES, SKIPPED_DIR_NAMES, SKIPPED_DIRS, canonical_model_type, human_size
 
 __all__ = ["PackageReport", "inspect", "infer_dependencies", "MAX_PACKAGE_BYTES", "SKIPPED_DIR_NAMES", "ENGINES"]
 
 """The largest model package ModelArts imports."""
 
 
-ENGINES = ("PyTorch", "TensorFlow", "Scikit_Learn", "XGBoost", "MindSpore", "MXNet", "Caffe", "Spark_MLlib")
-
 MAX_LISTED = 20
 _MAX_SOURCE_BYTES = 1024 * 1024
 _MAX_SOURCE_FILES = 500
-
-_WHY_SKIPPED = {".ipynb_checkpoints": "Jupyter's autosave copies", "__pycache__": "Python's compiled cache",
-                ".git": "version control history"}
 
 _BASE_CLASSES = {  # customize_service.py base class -> engines it serves
     "PTServingBaseService": ("PyTorch",),
@@ -85,20 +80,11 @@ class PackageReport:
         self.warnings.append({"path": path, "message": message})
 
     def __str__(self) -> str:
-        head = f"{self.folder}: {self.file_count} files, {_human(self.size)}, engine {self.engine or 'unknown'}"
+        head = f"{self.folder}: {self.file_count} files, {human_size(self.size)}, engine {self.engine or 'unknown'}"
         lines = [head]
         lines += [f"  problem: {p['path'] + ': ' if p['path'] else ''}{p['message']}" for p in self.problems]
         lines += [f"  warning: {w['path'] + ': ' if w['path'] else ''}{w['message']}" for w in self.warnings]
         return "\n".join(lines)
-
-
-def _human(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
 
 
 @dataclass
@@ -231,7 +217,7 @@ def inspect(folder: str | os.PathLike[str]) -> PackageReport:
 
     for rel in walk.skipped:
         name = rel.rsplit("/", 1)[-1]
-        report.warning(rel, f"skipped: {_WHY_SKIPPED[name]}, not part of the model (leave it out of the upload)")
+        report.warning(rel, f"skipped: {SKIPPED_DIRS[name]}, not part of the model (leave it out of the upload)")
     _listed(report, [(rel, f"name {why}: it may break paths in the model's code or the upload")
                      for rel, why in walk.odd_names], "names with spaces or non-ASCII characters")
     _listed(report, walk.links, "symbolic links")
@@ -242,8 +228,8 @@ def inspect(folder: str | os.PathLike[str]) -> PackageReport:
         report.problem(rel, f"{rel} is not a regular file (a pipe, socket or device, perhaps behind a link): the "
                             "import refuses it; remove it from the folder")
     if walk.size > MAX_PACKAGE_BYTES:
-        report.problem(None, f"the package is {_human(walk.size)} ({walk.size:,} bytes): ModelArts imports at most "
-                             f"{MAX_PACKAGE_BYTES // 1024**3} GB ({MAX_PACKAGE_BYTES:,} bytes)")
+        report.problem(None, f"the package is {human_size(walk.size)} ({walk.size:,} bytes): ModelArts imports at most "
+                             f"{human_size(MAX_PACKAGE_BYTES)} ({MAX_PACKAGE_BYTES:,} bytes)")
 
     model_files = [rel for rel in walk.files if rel.startswith(prefix)]
     detected, evidence, scores = _detect_engine(folder, model_files, walk)
@@ -292,9 +278,7 @@ def _config_model_type(config: ConfigFile | None) -> str | None:
     value = config.fields.get("model_type") if config else None
     if not isinstance(value, str):
         return None
-    folded = {t.lower(): t for t in (*config_file.MODEL_TYPES, *ENGINES)}
-    folded.update({"sklearn": "Scikit_Learn", "scikit-learn": "Scikit_Learn", "scikit_learn": "Scikit_Learn"})
-    return folded.get(value.strip().lower(), value)
+    return canonical_model_type(value) or value
 
 
 def _check_special_files(report: PackageReport, walk: _Walk, config_type: str | None) -> None:
@@ -437,7 +421,7 @@ def _settle_engine(report: PackageReport, detected: str | None, scores: dict[str
     if detected is None and len(ranked) > 1:
         report.warning(None, f"the files fit {ranked[0][0]} ({because(ranked[0][0])}) and {ranked[1][0]} "
                              f"({because(ranked[1][0])}) equally well; set model_type in config.json")
-    if config_type in (*config_file.MODEL_TYPES, *ENGINES):
+    if canonical_model_type(config_type) == config_type:
         report.engine = config_type
         if detected and detected != config_type and config_type != "Image":
             report.warning(config_rel, f'model_type is "{config_type}" but the files look like {detected} '

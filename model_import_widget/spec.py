@@ -110,6 +110,15 @@ MODEL_TYPE_ALIASES = {
 PARAM_TYPE_ALIASES = {"int": "integer", "float": "number", "list": "array"}
 RESTRAINT_HINTS = {"==": "EXACT", "=": "EXACT", ">=": "ATLEAST", "<=": "ATMOST", "~=": "ATLEAST"}
 CONTENT_TYPES = ("application/json", "multipart/form-data", "text/plain")
+CONTENT_TYPE_TYPOS = {"applicaton/json": "application/json", "application/josn": "application/json",
+                      "multipart/from-data": "multipart/form-data", "multipart/formdata": "multipart/form-data"}
+"""Misspelt Content-types real config.json files carry, and what they mean (read with a warning)."""
+SKIPPED_DIRS = {".ipynb_checkpoints": "Jupyter's autosave copies", "__pycache__": "Python's compiled cache",
+                ".git": "version control history"}
+"""Folders that are never part of a model, wherever they are, and why: the folder check and the import leave them out."""
+SKIPPED_DIR_NAMES = frozenset(SKIPPED_DIRS)
+ENGINE_TYPES = tuple(t.value for t in ModelType if t.value not in ("Image", "Custom"))
+"""The model types served by one of ModelArts' engine images (an Image or Custom model brings its own container)."""
 
 # Runtimes the service documents per engine (spec §5.4). Unified images are matched by pattern.
 _LEGACY_RUNTIMES: dict[str, tuple[str, ...]] = {
@@ -182,10 +191,7 @@ MAX_PACKAGE_FILES = 200_000
 MAX_PACKAGE_DEPTH = 64
 """The deepest folder nesting a model package may have."""
 MAX_PACKAGE_BYTES = 20 * 1024 ** 3
-"""The largest model package ModelArts imports (20 GB; the service answers ModelArts.3044 above it)."""
-SKIPPED_DIR_NAMES = frozenset({".ipynb_checkpoints", "__pycache__", ".git"})
-"""Folders that are never part of a model, wherever they are: Jupyter autosaves, Python caches, version control.
-Both the folder check and the import leave them out."""
+"""The largest model package ModelArts imports (20 GiB: the service answers ModelArts.3044, "larger than 20G", above it)."""
 INITIAL_CONFIG_MAX_BYTES = 1024 * 1024
 """The largest initial_config (as JSON) sent: a config.json is a few KB, and the create request at most 12 MB."""
 SWR_IMAGE_PATTERN = r"^[a-zA-Z0-9.:_-]+/[a-z0-9._-]+/[a-zA-Z0-9._-]+:[a-zA-Z0-9._-]+$"
@@ -762,16 +768,7 @@ def _check_item(cls: type[BaseModel], data: Any, handler: Callable[[Any], Any], 
 def _cross_field_errors(data: dict[str, Any], warnings: list[dict[str, Any]]) -> list[InitErrorDetails]:
     errors = _location_errors(data, warnings)  # params and packages check their own (Param/Package validators)
     model_type = canonical_model_type(data.get("model_type"))
-    apis = data.get("apis")
-    if isinstance(apis, list) and model_type and model_type not in ("Image", "Custom"):
-        if len(apis) > 1:
-            errors.append(_error(("apis",), "apis_count",
-                                 f"a {model_type} model can have only one API (only Image models may have more) — got {len(apis)}", len(apis)))
-        for index, api in enumerate(apis):
-            url = api.get("url") if isinstance(api, dict) else None
-            if isinstance(url, str) and url.strip() not in ("/", ""):
-                errors.append(_error(("apis", index, "url"), "api_url_root",
-                                     f"the API url must be / for {model_type} models (only Image models serve other paths) — got {_shown(url)}", url))
+    errors += [_error(loc, kind, message, value) for loc, kind, message, value in api_problems(model_type, data.get("apis"))]
     errors += _initial_config_errors(data.get("initial_config"))
     runtime = data.get("runtime")
     if model_type == "Custom":
@@ -791,6 +788,35 @@ def _cross_field_errors(data: dict[str, Any], warnings: list[dict[str, Any]]) ->
             warnings.append({"field": "runtime", "message": f"runtime {_shown(runtime.strip(), 60)!r} is not one this tool knows for {model_type} "
                                                             f"(known: {known}); the service checks it against the runtimes of your region"})
     return errors
+
+
+def api_problems(model_type: Any, apis: Any) -> list[tuple[tuple, str, str, Any]]:
+    """An engine model serves one API at url / (only Image and Custom models serve more, at other paths):
+    (where, error type, message, value) for each breach. config_file warns with the same words."""
+    model_type = canonical_model_type(model_type)
+    if not isinstance(apis, list) or model_type not in ENGINE_TYPES:
+        return []
+    found = []
+    if len(apis) > 1:
+        found.append((("apis",), "apis_count", f"a {model_type} model can have only one API (only Image models may "
+                      f"have more) — got {len(apis)}", len(apis)))
+    for index, api in enumerate(apis):
+        url = api.get("url") if isinstance(api, dict) else None
+        if isinstance(url, str) and url.strip() not in ("/", ""):
+            found.append((("apis", index, "url"), "api_url_root", f"the API url must be / for {model_type} models "
+                          f"(only Image models serve other paths) — got {_shown(url)}", url))
+    return found
+
+
+def human_size(count: float) -> str:
+    """A size as this tool shows it everywhere, in binary units: 512 bytes, 64 KiB, 1.4 MiB, 20 GiB."""
+    if count < 1024:
+        return f"{int(count)} bytes"
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        count /= 1024
+        if round(count, 1) < 1024 or unit == "TiB":
+            return f"{count:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{count} TiB"  # pragma: no cover
 
 
 def _initial_config_errors(config: Any) -> list[InitErrorDetails]:
@@ -1022,6 +1048,11 @@ def _explain_name(value: str) -> tuple[str, str]:
         problem = "it contains " + ", ".join("a space" if c == " " else repr(c) for c in bad)
     return "model_name_invalid", (f"name must be 1–64 letters, digits, _ or -, starting with a letter; {problem} — "
                                   f"got {_shown(value)}; try {suggest_model_name(value)!r}")
+
+
+def explain_model_type(value: str) -> str:
+    """What is wrong with a model type the service does not take, in the rule table's words."""
+    return _explain_model_type(value)[1]
 
 
 def _explain_model_type(value: str) -> tuple[str, str]:

@@ -15,12 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model_import_widget import config_file
+from model_import_widget import config_file, spec
 from model_import_widget.config_file import ConfigFile, ConfigWarning, dumps, load, loads, write
 from model_import_widget.errors import ConfigFileError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "configs"
 BROKEN_FIXTURE = "tensorflow-broken-wrapped-comment.json"
+BASE_FIELDS = {"model_name": "m", "model_version": "1.0.0", "source_location": "/bucket/dir/"}
 RECOVERABLE_FIXTURES = sorted(p.name for p in FIXTURES.glob("*.json") if p.name != BROKEN_FIXTURE)
 
 
@@ -404,10 +405,14 @@ def test_25_26_mindspore_templates(corpus):
     assert result.fields["apis"][0]["response"]["data"]["properties"]["result"]["items"] == [{"type": "string"}]
 
 
-def test_27_unknown_model_type_and_text_plain_are_reported_not_changed(corpus):
+def test_27_unsupported_model_type_is_reported_in_the_rule_tables_words_and_text_plain_passes_as_there(corpus):
     result = load(corpus(27))
-    warned(result, 'model_type "Customize" is not one ModelArts knows', line=4)
-    warned(result, 'request Content-type "text/plain"', line=10)
+    warned(result, "model type 'Customize' is not supported by this import path", line=4)
+    assert spec.explain_model_type("Customize") in messages(result)[0]  # the rule table's words, not a copy
+    # text/plain is a Content-type the rule table takes: the file reader does not warn about it either
+    assert not [w for w in result.warnings if "text/plain" in w.message]
+    assert not [e for e in spec.validate({**BASE_FIELDS, "apis": result.fields["apis"], "model_type": "Image"})
+                if "content" in e["field"].lower()]
     assert result.fields["apis"][0]["request"]["Content-type"] == "text/plain"
     assert package(result.fields, "gym[atari]")["package_version"] == "0.18.0"
 
@@ -585,8 +590,11 @@ def test_missing_required_keys_and_apis_are_reported():
 def test_more_than_one_api_is_only_for_image_models():
     two = '[{"url": "/"}, {"url": "/b"}]'
     result = loads(f'{{"model_type": "PyTorch", "model_algorithm": "a", "apis": {two}}}')
-    warned(result, "2 apis, but a PyTorch model may have only one")
-    warned(result, 'api url "/b" must be "/"')
+    # the rule table's own words (spec.api_problems), the ones the form shows for the same apis
+    said = {message for _, _, message, _ in spec.api_problems("PyTorch", result.fields["apis"])}
+    assert len(said) == 2 and said == {w.message for w in result.warnings}
+    warned(result, "a PyTorch model can have only one API")
+    warned(result, "the API url must be / for PyTorch models")
     image = loads(f'{{"model_type": "Image", "model_algorithm": "a", "swr_location": "s", "apis": {two}}}')
     assert image.warnings == []
     assert [p["url"] for p in image.fields["input_params"]] == []

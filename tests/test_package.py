@@ -222,7 +222,7 @@ def test_a_package_over_20_gb_is_a_problem_and_weights_are_never_read(tmp_path, 
     monkeypatch.setattr(builtins, "open", spy)
     report = inspect(root)
     assert report.size == MAX_PACKAGE_BYTES + 1 + len(config()) + len(PT_SERVICE) + 100
-    assert has(problems(report), f"the package is 20.0 GB ({report.size:,} bytes): ModelArts imports at most 20 GB "
+    assert has(problems(report), f"the package is 20 GiB ({report.size:,} bytes): ModelArts imports at most 20 GiB "
                                  "(21,474,836,480 bytes)")
     assert not [path for path in opened if path.endswith(".pth")]
 

@@ -623,7 +623,7 @@ def test_packages_over_the_size_limit_are_refused_up_front(registry, tmp_path, m
     with pytest.raises(ServiceError) as caught:
         registry.create_model(fields(source))
     assert (caught.value.status, caught.value.error_code) == (500, "ModelArts.3044")  # as the service answers
-    assert caught.value.error_msg == f"Model file ({source}) is larger than 4.1 KB and cannot be imported."
+    assert caught.value.error_msg == f"Model file ({source}) is larger than 4 KiB and cannot be imported."
     assert_nothing_registered(registry)
 
 
@@ -875,7 +875,7 @@ def test_a_huge_config_json_is_refused_before_registering(registry, tmp_path):
     with open(source / "model" / "config.json", "ab") as stream:
         stream.truncate(17 * 1024 * 1024)
     problems = refused(registry, source)
-    assert len(problems) == 1 and "larger than 16 MB" in problems[0]
+    assert len(problems) == 1 and "larger than 16 MiB" in problems[0]
 
 
 # ---- delete: references go first, in a committed transaction; blobs after ----------------------------------------

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import BackendUnavailableError, ModelNotFoundError, RegistryReadOnlyError, PackageError, ServiceError
 from ..backend import FINAL_STATUSES, Progress, ProgressCallback, RegistryBackend
-from ..spec import CONFIG_OVERRIDES, effective_config
+from ..spec import CONFIG_OVERRIDES, effective_config, human_size
 from .importer import (
     STAT_CACHE_RACY_NS,
     Copied,
@@ -28,7 +28,6 @@ from .importer import (
     INLINE_FILE_BYTES,
     SourceFile,
     SourceTree,
-    human_bytes,
     package_tree,
     resolve_source,
 )
@@ -167,7 +166,7 @@ class EmbeddedRegistry(RegistryBackend):
         lock = ImportLock.create(self.imports_dir, model_id)
         try:
             self._index.insert_model(self._new_row(model_id, fields, tree),
-                                     f"Import started: {len(tree.files)} files ({human_bytes(tree.total_bytes)}) "
+                                     f"Import started: {len(tree.files)} files ({human_size(tree.total_bytes)}) "
                                      f"from {location}" + "".join(f"; {note}" for note in
                                                                   [taken_as] + [w["message"] for w in lint.warnings]
                                                                   if note))
@@ -370,7 +369,7 @@ class EmbeddedRegistry(RegistryBackend):
             raise _Cancelled()
         report(job.tree.total_bytes, len(files), force=True)
         total = sum(sizes.values())
-        summary = (f"Copied {len(stored)} files ({human_bytes(total)}): {counts['new']} stored new, "
+        summary = (f"Copied {len(stored)} files ({human_size(total)}): {counts['new']} stored new, "
                    f"{counts['known']} already stored, {counts['cached']} unchanged since an earlier import "
                    "(not read again)")
         if report.error is not None:

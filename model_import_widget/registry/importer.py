@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from ..errors import ServiceError
-from ..spec import OBS_URL_PATTERN
+from ..spec import OBS_URL_PATTERN, human_size
 from .store import BlobStore, new_hasher, start_writeback
 
 """The service refuses model files over 20 GB (ModelArts.3044); tests monkeypatch this to something small."""
@@ -45,20 +45,10 @@ _NO_KERNEL_COPY = {errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, er
 _OBS_HTTPS = re.compile(OBS_URL_PATTERN)
 
 
-def human_bytes(count: int) -> str:
-    """3.4 MB, 12 KB, 512 bytes (decimal units, as the console shows them)."""
-    if count < 1000:
-        return f"{count} bytes"
-    for unit in ("KB", "MB", "GB", "TB"):
-        count /= 1000
-        if count < 999.95 or unit == "TB":
-            return f"{count:.1f} {unit}"
-    return f"{count} bytes"  # pragma: no cover
-
-
 def _limit_text(limit: int) -> str:
+    """The service's own words for its limit (ModelArts.3044: "larger than 20G"), or the size in this tool's units."""
     gib = limit / 1024 ** 3
-    return f"{gib:g}G" if gib >= 1 and gib == int(gib) else human_bytes(limit)
+    return f"{gib:g}G" if gib >= 1 and gib == int(gib) else human_size(limit)
 
 
 # ---- where the files are ------------------------------------------------------------------------------------

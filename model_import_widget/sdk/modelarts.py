@@ -181,7 +181,7 @@ class ModelArtsBackend(RegistryBackend):
                 cancel: threading.Event | None) -> tuple[str, tuple[str, list[str]], str, dict[str, Any]]:
         """Upload a LOCAL_SOURCE folder; returns (its obs:// URL, (bucket, keys written), an event text, its
         config.json content)."""
-        from ..registry.importer import human_bytes
+        from ..spec import human_size
         from .obs import ObsClient, parse_obs_location
         from .obs_upload import upload_folder
 
@@ -202,7 +202,7 @@ class ModelArtsBackend(RegistryBackend):
         resumed = f", {result.resumed_files} resumed from an earlier attempt" if result.resumed_files else ""
         caveat = f" ({result.checkpoint_problem}: an interrupted upload would have started over)" \
             if result.checkpoint_problem else ""
-        note = (f"Uploaded {result.files} files ({human_bytes(result.bytes)}) from {tree.root} to "
+        note = (f"Uploaded {result.files} files ({human_size(result.bytes)}) from {tree.root} to "
                 f"obs://{bucket}/{folder}{resumed}{caveat}" + "".join(
                     f"; {text}" for text in [taken_as] + [w["message"] for w in lint.warnings] if text))
         return f"obs://{bucket}/{folder}", (bucket, list(result.keys)), note, lint.config

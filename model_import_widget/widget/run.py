@@ -18,14 +18,6 @@ PROGRESS_EVERY = 0.1
 """Seconds between progress updates shown (the last one always shows)."""
 
 
-def human_size(count: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if count < 1024 or unit == "GB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1024
-    return f"{count} B"  # pragma: no cover
-
-
 class ImportRun:
     """Import `data` (fields as the SDK takes them) through `session`, in a thread.
 
@@ -78,8 +70,8 @@ class ImportRun:
             return
         self._shown_at = now
         self.fraction = (p.bytes_done / p.bytes_total) if p.bytes_total else 1.0
-        self.progress_text = (f"{p.files_done}/{p.files_total} files · {human_size(p.bytes_done)} / "
-                              f"{human_size(p.bytes_total)}")
+        self.progress_text = (f"{p.files_done}/{p.files_total} files · {spec.human_size(p.bytes_done)} / "
+                              f"{spec.human_size(p.bytes_total)}")
         self._changed()
 
     def _work(self) -> None:
