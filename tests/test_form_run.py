@@ -83,5 +83,87 @@ def test_the_form_shows_an_import_that_ends_at_once(tmp_path, monkeypatch):
         for _ in range(20):  # the race was: the run ended before the form knew it was its run
             form.widget._handle(form.widget, {"kind": "click", "id": "import"}, [])
             form._run.join(10)
-            assert not form.busy and form.status == "draft"
+            assert not form.busy and form.status == "failed"
+            assert form.widget.run["text"] == "Import failed: refused at once"  # the status line says why
             assert "refused at once" in " ".join(form.widget.summary.get("lines", []))
+
+
+# ---- the form's one status line ------------------------------------------------------------------------------------
+
+
+def _form(session, source, **values):
+    from model_import_widget import ModelImportForm
+
+    form = ModelImportForm.from_folder(source, session, language="en", model_name="run", **values)
+    return form
+
+
+def test_the_status_line_counts_the_problems_of_a_draft_and_says_when_nothing_blocks(tmp_path):
+    with Session(backend="embedded", home=tmp_path / "home") as session:
+        form = _form(session, package(tmp_path / "p"))
+        assert form.status == "draft" and form.errors and form.widget.run["status"] == "draft"
+        assert form.widget.run["text"] == "Draft: 1 problem to fix before importing"  # the version is missing
+        form.fields["model_version"].value = "x"
+        form.fields["model_name"].value = "1bad"
+        assert form.widget.run["text"] == "Draft: 2 problems to fix before importing"
+        form.fields["model_version"].value = "1.0.0"
+        form.fields["model_name"].value = "good"
+        assert form.errors == [] and form.widget.run["text"] == "Draft: checked, nothing blocks importing"
+
+
+def test_the_status_line_follows_an_import_and_says_why_one_failed(tmp_path, monkeypatch):
+    source = package(tmp_path / "p")
+    config = tmp_path / "p" / "model" / "config.json"
+    real_progress = ImportRun._progress
+    lines: list[tuple[str, str]] = []
+
+    def rewrite_before_the_copy(self, p):  # a training job still writing the folder: the import must fail
+        if p.bytes_done == 0 and config.read_text().startswith("{"):
+            config.write_text("not json any more")
+        real_progress(self, p)
+
+    with Session(backend="embedded", home=tmp_path / "home") as session:
+        form = _form(session, source, model_version="1.0.0")
+        form.widget.observe(lambda c: lines.append((c["new"].get("status"), c["new"].get("text"))), "run")
+        monkeypatch.setattr(ImportRun, "_progress", rewrite_before_the_copy)
+        form._submit_clicked()
+        form._run.join(30)
+        assert form.status == "failed"
+        status, text = form.widget.run["status"], form.widget.run["text"]
+        assert status == "failed" and text.startswith("Import failed: Could not copy model/config.json: changed while it "
+                                                      "was being imported; wait until it is written completely")
+        assert ("copying", "Copying files…") in lines
+        assert "failed" in form.summary_text() and form.model_id in form.summary_text()
+
+        # the next change starts a new draft: no old status, events or progress stay on screen
+        form.fields["model_version"].value = "1.0.1"
+        assert form.status == "draft" and set(form.widget.run) == {"status", "text"}
+        assert form.widget.run["text"].startswith("Draft")
+
+        config.write_text(json.dumps({"model_type": "PyTorch", "model_algorithm": "image_classification"}))
+        monkeypatch.setattr(ImportRun, "_progress", real_progress)
+        form._relint()
+        form._submit_clicked()
+        form._run.join(30)
+        assert form.status == "published" and form.widget.run["text"] == "Published run 1.0.1"
+        assert form.widget.run["result_id"] == form.model_id
+
+
+def test_the_line_under_the_form_follows_every_edit(tmp_path):
+    """The static line (what a saved notebook shows) said an old name and '? — draft' until the status changed."""
+    updates: list[str] = []
+
+    class Handle:
+        def update(self, shown):
+            updates.append(shown.data)
+
+    with Session(backend="embedded", home=tmp_path / "home") as session:
+        form = _form(session, package(tmp_path / "p"))
+        form._display_id = Handle()
+        form.fields["model_name"].value = "renamed"
+        assert "renamed" in updates[-1] and "(no version yet)" in updates[-1]
+        form.fields["model_version"].value = "2.0.0"
+        assert "renamed 2.0.0 (PyTorch) — Draft: checked, nothing blocks importing" in updates[-1]
+        count = len(updates)
+        form.fields["description"].value = "same line"  # nothing the line shows changed: no update sent
+        assert len(updates) == count

@@ -109,7 +109,7 @@ def test_notebook_runs_top_to_bottom_on_its_own_registry(path, users_machine):
     assert left == LEFT_IN_TUTORIAL_REGISTRY[path.name]
     if path.name == "01_quickstart.ipynb":
         # reopened without a kernel, the saved output still says what was imported
-        assert "Model import: quickstart_digits 1.0.0 (PyTorch) — published, id " in saved
+        assert "Model import: quickstart_digits 1.0.0 (PyTorch) — published (id " in saved
     assert_left_alone(tmp_path, users_models, before)
 
 

@@ -36,6 +36,15 @@ from .fields import TableTraits
 from .view import FormView
 
 STATUSES = ("draft", "local", "copying", "publishing", "published", "failed", "cancelled")
+STATUS_WORDS = {"local": "Checked: a local model, registered nowhere yet (model.publish_model() imports it)",
+                "copying": "Copying files…", "publishing": "Publishing {name} {version}…",
+                "published": "Published {name} {version}", "cancelled": "Cancelled: nothing was registered"}
+"""The status line of each status but draft and failed (they say how many problems, or why), in English."""
+
+
+def _ended(status: str) -> str:
+    """How an import that stopped on an error ended: failed, unless its status says it ended otherwise."""
+    return status if status in ("published", "cancelled", "failed") else "failed"
 
 
 class _NeedsConfirmation(ModelImportError):
@@ -92,7 +101,7 @@ class ModelImportForm(HasTraits):
         self._config_visible = False  # "Write config.json": only for a local folder that exists
         self._code_shown = False
         self._picker = FolderPicker()
-        self._status_line = ""
+        self._status_reason = ""
         self._build()
         if prefill:
             self.set_values(prefill)
@@ -114,6 +123,7 @@ class ModelImportForm(HasTraits):
         if getattr(self, "_built", False):  # (the first language is set while the form is being made)
             self._apply_language()
             self._recheck()
+            self._show_run()  # the status line in the new language
 
     def _apply_language(self) -> None:
         lang = self.language if self.language in i18n.LANGUAGES else "en"
@@ -129,6 +139,7 @@ class ModelImportForm(HasTraits):
                                   "again for a live form. Nothing here is sent any more."),
                 "no_answer": t("The kernel has not answered yet: it is busy (a cell is running), or it restarted "
                                "(then run the cell again). Import waits for it."),
+                "checking": t("Checking…"),
                 "up": t("Up"), "choose": t("Choose this folder"), "close": t("Close"), "package": t("model package")}
             self._sync_fields()
             self._refresh_buttons()
@@ -181,6 +192,8 @@ class ModelImportForm(HasTraits):
                  for e in errors]
         self.widget.summary = {"title": i18n.text("Fix these before importing:", self.language), "lines": lines} \
             if lines else {}
+        if self.status == "draft":
+            self._show_run()  # the status line counts the problems
 
     def _edited_in_browser(self, key: str, value: Any) -> None:
         """A person changed a field in the browser: as if `form.fields[key].value = value`."""
@@ -271,6 +284,9 @@ class ModelImportForm(HasTraits):
         if self._updating:
             return
         self._draft.edited()  # (the check below keeps it)
+        if self.status != "draft" and not self.busy:  # a change after an import ended starts the next one
+            self.widget.run = {}
+            self._set_status("draft")
         if change["owner"] is self.fields["source_location"] or change["owner"] is self.fields["source_location_type"]:
             self._on_source_change()
         if change["owner"] is self.fields["model_type"]:
@@ -561,13 +577,14 @@ class ModelImportForm(HasTraits):
             self.model_id = ""
             self._set_status("cancelled")
         elif isinstance(exc, ImportFailedError):
-            self._set_status("failed")
+            failures = [e.get("event_info", "") for e in exc.events if e.get("event_type") == "failed"]
+            self._set_status("failed", failures[-1] if failures else str(exc))
         elif isinstance(exc, (ServiceError, SpecValidationError, ModelImportError)):
             self._show_backend_error(exc)
-            self._set_status(run.status)
+            self._set_status(_ended(run.status), getattr(exc, "error_msg", None) or str(exc))
         else:
             self.widget.summary = {"title": "Import stopped:", "lines": [f"{type(exc).__name__}: {exc}"]}
-            self._set_status(run.status)
+            self._set_status(_ended(run.status), f"{type(exc).__name__}: {exc}")
         self.busy = False
         self.widget.disabled = False
         # a package problem is fixed on disk, not in a field: Import stays clickable, to check it again
@@ -583,20 +600,33 @@ class ModelImportForm(HasTraits):
         if self._run is not None:
             self._run.cancel()
 
-    def _set_status(self, status: str) -> None:
+    def _set_status(self, status: str, reason: str = "") -> None:
+        """The one status line: what the form is doing or how its import ended (with why, when it failed)."""
         self.status = status
-        text = {"local": "Checked: a local model, registered nowhere yet (model.publish_model() imports it)",
-                "copying": "Copying files…", "publishing": "Publishing…", "published": "Published",
-                "failed": "Import failed", "cancelled": "Cancelled: nothing was registered", "draft": ""}[status]
-        self._status_line = text
+        self._status_reason = reason
         self._show_run()
+
+    def _status_text(self) -> str:
+        words = lambda english, **values: i18n.text(english, self.language, **values)  # noqa: E731
+        status = self.status
+        if status == "draft":
+            count = len(self.errors)
+            if count:
+                return words("Draft: {count} problems to fix before importing" if count > 1 else
+                             "Draft: 1 problem to fix before importing", count=str(count))
+            return words("Draft: checked, nothing blocks importing")
+        if status == "failed":
+            return words("Import failed: {reason}", reason=self._status_reason) if self._status_reason \
+                else words("Import failed")
+        return words(STATUS_WORDS[status], name=str(self.value.get("model_name") or self._generated_name),
+                     version=str(self.value.get("model_version") or ""), model_id=self.model_id)
 
     def _show_run(self, **changes: Any) -> None:
         """The import's part of the form: status line, progress, events, and the result once published."""
         if "events" in changes:  # as the browser lists them: the service's words, never markup
             changes["events"] = [{"type": str(e.get("event_type", "")), "info": str(e.get("event_info", ""))}
                                  for e in changes["events"] or []]
-        run = {**self.widget.run, **changes, "status": self.status, "text": self._status_line}
+        run = {**self.widget.run, **changes, "status": self.status, "text": self._status_text()}
         if self.status != "published":
             run.pop("result_id", None), run.pop("snippet", None)
         self.widget.run = {k: v for k, v in run.items() if v is not None}
@@ -705,18 +735,22 @@ class ModelImportForm(HasTraits):
         bundle = self.widget._repr_mimebundle_()
         data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
         display(data, metadata=metadata, raw=True)
-        self._display_id = display(StaticHTML(self._static_summary()), display_id=True)
+        self._static_shown = self._static_summary()
+        self._display_id = display(StaticHTML(self._static_shown), display_id=True)
 
     def _static_summary(self) -> str:
         return f"<div class='mi-static-summary'>{html.escape(self.summary_text())}</div>"
 
-    @observe("status", "model_id")
+    @observe("status", "model_id", "value", "errors")
     def _refresh_static_summary(self, change) -> None:
+        """The line under the form follows every change (name, version, type, status), so it is never stale."""
         handle = getattr(self, "_display_id", None)
-        if handle is not None:
+        shown = self._static_summary() if handle is not None else None
+        if shown is not None and shown != getattr(self, "_static_shown", None):
             from IPython.display import HTML as StaticHTML
 
-            handle.update(StaticHTML(self._static_summary()))
+            self._static_shown = shown
+            handle.update(StaticHTML(shown))
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
@@ -731,8 +765,10 @@ class ModelImportForm(HasTraits):
     def summary_text(self) -> str:
         """One paragraph for people: what this form imports and how it ended."""
         data = self._spec_fields()
-        head = (f"Model import: {data.get('model_name')} {data.get('model_version') or '(no version yet)'} "
-                f"({data.get('model_type') or 'no model type yet'})")
-        tail = f" — {self.status}" + (f", id {self.model_id}" if self.model_id else "")
-        return head + tail
+        words = lambda english: i18n.text(english, self.language)  # noqa: E731
+        head = (f"{words('Model import')}: {data.get('model_name')} {data.get('model_version') or words('(no version yet)')} "
+                f"({data.get('model_type') or words('no model type yet')})")
+        registered = self.model_id and self.status in ("copying", "publishing", "published", "failed")
+        said = self._status_text() if self.status in ("draft", "failed") else words(self.status)
+        return f"{head} — {said}" + (f" (id {self.model_id})" if registered else "")
 

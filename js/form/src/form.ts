@@ -204,6 +204,7 @@ export class FormView {
     this.model.send({ kind: 'edit', seq, key, value });
     this.expectAnswer();
     this.showButtons();
+    this.showRun();
   }
 
   private onAnswered(): void {
@@ -215,6 +216,7 @@ export class FormView {
     this.showValues();
     this.showMessages();
     this.showButtons();
+    this.showRun();
   }
 
   private showValues(): void {
@@ -327,8 +329,12 @@ export class FormView {
   private showRun(): void {
     const run: IRun = this.model.get('run') ?? {};
     const parts: HTMLElement[] = [];
-    if (run.text) {
-      const status = element('div', `mi-status mi-status-${run.status || 'draft'}`, run.text);
+    // One status line. While an edit waits for the kernel's check, a draft says so: what the kernel said of
+    // the last text ("nothing blocks importing") is not yet true of what is on screen.
+    const checking = (run.status ?? 'draft') === 'draft' && this.edits.busy && !this.disconnected;
+    const text = checking ? this.label('checking', 'Checking…') : run.text;
+    if (text) {
+      const status = element('div', `mi-status mi-status-${checking ? 'checking' : run.status || 'draft'}`, text);
       status.setAttribute('role', 'status');
       parts.push(status);
     }
