@@ -15,10 +15,11 @@ import json
 import os
 import re
 import secrets
+import types
 import warnings as _warnings
-from typing import Annotated, Any, Callable, Literal, Optional, Union
+from typing import Annotated, Any, Callable, Literal, Optional, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .errors import SpecValidationError
@@ -157,6 +158,20 @@ def known_runtimes(model_type: str) -> list[str]:
 # classes only — no \d (Unicode digits in Rust), no inline flags (not in JavaScript).
 # --------------------------------------------------------------------------------------------------
 
+STRIP_CHARS = ("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+               "\u2028\u2029\u202f\u205f\u3000")
+"""Exactly what the kernel strips from both ends of text before its rules: pydantic's str_strip_whitespace (Rust's
+str::trim, the Unicode White_Space property). Not Python's str.strip() (which also strips U+001C–U+001F) nor
+JavaScript's trim() (which also strips U+FEFF): text of only these characters is blank, i.e. not given. The browser
+gets the set as the keywords x-strip and x-blank (see _browser_keywords)."""
+_STRIP_CLASS = "".join(f"\\u{ord(c):04x}" for c in STRIP_CHARS)
+"""STRIP_CHARS as the inside of a regex class, spelled alike for Rust, Python and JavaScript (\\uXXXX escapes)."""
+NUMBER_TEXT_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+"""How a number is spelled as text (a min or max typed in the form, or given as a string): ASCII digits with an
+optional sign, point and exponent — 1, -3, 0.5, .5, 5., 1e3. Not what only Python reads as a number (1_000,
+Arabic-Indic or fullwidth digits, inf, nan), nor 0x10 or 1,000; and the number must be finite (not 1e400)."""
+_NUMBER_TEXT_RE = re.compile(NUMBER_TEXT_PATTERN)
+
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
 VERSION_PATTERN = r"^(0|[1-9][0-9]?)\.(0|[1-9][0-9]?)\.(0|[1-9][0-9]?)$"
 REGION_PATTERN = r"^[a-z]{2}(-[a-z0-9]+){1,4}$"
@@ -196,7 +211,8 @@ INITIAL_CONFIG_MAX_BYTES = 1024 * 1024
 """The largest initial_config (as JSON) sent: a config.json is a few KB, and the create request at most 12 MB."""
 SWR_IMAGE_PATTERN = r"^[a-zA-Z0-9.:_-]+/[a-z0-9._-]+/[a-zA-Z0-9._-]+:[a-zA-Z0-9._-]+$"
 """A container image in SWR, <registry host>/<organization>/<image>:<tag> (the service's own pattern, spec §1.1)."""
-URL_PATTERN = r"^/[^\s]*$"
+URL_PATTERN = rf"^/[^{_STRIP_CLASS}]*$"
+"""A request path: / and no white space (Rust's \\s, spelled out: JavaScript's \\s also takes U+FEFF)."""
 EXECUTION_CODE_PATTERN = r"(^|/)customize_service\.py$"
 # PEP 508 distribution name, optional extras: numpy, scikit-learn, ray[rllib]
 PACKAGE_NAME_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(\[[A-Za-z0-9._,-]+\])?$"
@@ -217,8 +233,45 @@ def _rule(**kw: Any) -> Any:
     return Field(json_schema_extra=extra, **kw)
 
 
+def _number_from_text(value: Any) -> Any:
+    """A bound given as text, read as a number only when spelled as NUMBER_TEXT_PATTERN (after stripping STRIP_CHARS)
+    and finite; anything not text (an int or float from code) goes on to pydantic's own float check."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip(STRIP_CHARS)
+    if not text:
+        return None
+    if not _NUMBER_TEXT_RE.match(text):
+        raise PydanticCustomError("float_parsing", "must be a number like 0.5 or -3")
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise PydanticCustomError("finite_number", "must be a finite number")
+    return number
+
+
+def _browser_keywords(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """What the kernel does to text before its rules, as JSON-schema keywords for the browser's checker
+    (js/form/src/check.ts): `x-strip` (stripped from both ends first: pydantic's str_strip_whitespace), `x-blank` (text
+    of only these characters is not given) and `x-number-pattern` (how a number's text is spelled)."""
+    by_alias = {info.alias or name: info for name, info in model.model_fields.items()}
+    strips = bool(model.model_config.get("str_strip_whitespace"))
+    for key, prop in schema.get("properties", {}).items():
+        info = by_alias.get(key)
+        if info is None:
+            continue
+        union = get_origin(info.annotation) in (Union, types.UnionType)
+        kinds = [t for t in (get_args(info.annotation) if union else (info.annotation,)) if t is not type(None)]
+        number_text = any(getattr(m, "func", None) is _number_from_text for m in info.metadata)
+        if number_text:
+            prop.update({"x-strip": STRIP_CHARS, "x-blank": STRIP_CHARS, "x-number-pattern": NUMBER_TEXT_PATTERN})
+        elif str in kinds and strips:
+            prop.update({"x-strip": STRIP_CHARS, "x-blank": STRIP_CHARS})
+        elif any(isinstance(t, type) and issubclass(t, enum.Enum) or get_origin(t) is Literal for t in kinds):
+            prop["x-blank"] = STRIP_CHARS  # (enum values are compared as typed: pydantic strips only str)
+
+
 _MODEL_CONFIG = ConfigDict(use_attribute_docstrings=True, extra="forbid", str_strip_whitespace=True,
-                           populate_by_name=True)
+                           populate_by_name=True, json_schema_extra=_browser_keywords)
 
 class _SeedObjectType(type(BaseModel)):  # pydantic's own metaclass
     """Calling the class (`Params(...)`, as the seed's code does) turns a bad field into SpecValidationError, with
@@ -265,11 +318,13 @@ class Param(_SeedObject):
     """Type
     A JSON-schema type: string, object, array, number or integer (file for multipart uploads)."""
 
-    min: Annotated[Optional[float], _rule(allow_inf_nan=False, msg_type="min must be a number")] = None
+    min: Annotated[Optional[float], BeforeValidator(_number_from_text),
+                   _rule(allow_inf_nan=False, msg_type="min must be a number like 0.5 or -3")] = None
     """Minimum
     Smallest allowed value; only for number and integer parameters."""
 
-    max: Annotated[Optional[float], _rule(allow_inf_nan=False, msg_type="max must be a number")] = None
+    max: Annotated[Optional[float], BeforeValidator(_number_from_text),
+                   _rule(allow_inf_nan=False, msg_type="max must be a number like 0.5 or -3")] = None
     """Maximum
     Largest allowed value; only for number and integer parameters, and not below the minimum."""
 
@@ -595,7 +650,7 @@ _OPTIONAL_TEXT = ("model_name", "model_algorithm", "description", "execution_cod
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return value is None or (isinstance(value, str) and not value.strip(STRIP_CHARS))
 
 
 def _copied_list(value: Any) -> Any:
@@ -1019,6 +1074,10 @@ def _shown(value: Any, limit: int = 40) -> str:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or _blank(value):
         return None
+    if isinstance(value, str):  # spelled as the bound's own rule reads text (_number_from_text), or no number
+        value = value.strip(STRIP_CHARS)
+        if not _NUMBER_TEXT_RE.match(value):
+            return None
     try:
         number = float(value)
     except (TypeError, ValueError):

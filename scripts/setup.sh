@@ -28,6 +28,19 @@ if [ ! -x /usr/bin/chromium ]; then
   [ -x /usr/bin/chromium ] || { echo "setup: chromium installed but /usr/bin/chromium is not there" >&2; exit 1; }
 fi
 
+# The form speaks Chinese too; the browser tests look at it in Chinese, which needs a font with CJK glyphs
+# (without one every character is a box). Debian's WenQuanYi Micro Hei is small (5 MB) and covers them.
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  echo "setup: no font for Chinese: installing Debian's fonts-wqy-microhei" >&2
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup: cannot install a Chinese font (needs root and apt-get): run 'apt-get install -y fonts-wqy-microhei' as root" >&2
+    exit 1
+  fi
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei fontconfig >/dev/null; } \
+    || { echo "setup: 'apt-get install -y fonts-wqy-microhei' failed" >&2; exit 1; }
+  fc-list :lang=zh | grep -q . || { echo "setup: fonts-wqy-microhei installed but fc-list finds no Chinese font" >&2; exit 1; }
+fi
+
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi

@@ -169,7 +169,9 @@ def test_blank_name_shows_the_name_that_will_be_generated(session):
     form = ModelImportForm(session)
     hint = form.fields["model_name"].hint
     generated = re.search(r"model-\d{8}-\d{6}-[0-9a-f]{4}", hint).group(0)
-    assert form.fields["model_name"].placeholder == generated
+    # the grey text in the empty control says what happens; it is not a name that could pass for one typed in
+    assert form.fields["model_name"].placeholder == "blank: a name is generated"
+    assert form.fields["model_version"].placeholder == "e.g. 1.0.0"
     form.fields["model_version"].value = "1.0.0"
     assert generated in form.fields["model_name"].hint  # stable while typing
     form.fields["model_name"].value = "named"
@@ -458,16 +460,24 @@ def test_model_list_browses_and_deletes(session, tmp_path):
     folder = make_package(tmp_path / "pkg")
     for version in ("1.0.0", "1.0.1", "1.0.2"):
         valid_form(session, folder, model_type="PyTorch", model_version=version).submit()
-    browser = ModelList(session, page_size=2)
+    browser = ModelList(session, page_size=2, language="en")
     assert browser.total_count == 3 and [m["model_version"] for m in browser.models] == ["1.0.2", "1.0.1"]
-    assert not browser._next.disabled and browser._prev.disabled
-    browser._next.click()
+    browser._clicked("older")
     assert [m["model_version"] for m in browser.models] == ["1.0.0"]
-    browser._prev.click()
-    browser.delete(browser.models[0]["model_id"])
-    assert browser.total_count == 2 and "deleted" in browser.message
+    browser._clicked("newer")
+    newest = browser.models[0]["model_id"]
+    browser._clicked(f"delete:{newest}")  # asks first
+    assert browser.total_count == 3 and browser.confirming == newest
+    browser._clicked(f"confirm:{newest}")
+    assert browser.total_count == 2 and browser.message == "Deleted digits 1.0.2" and browser.message_level == "success"
     assert [m["model_version"] for m in browser.models] == ["1.0.1", "1.0.0"]
-    assert browser._next.disabled
+
+
+def test_a_models_list_refreshes_when_the_form_beside_it_imports(session, tmp_path):
+    shown = ModelList(session, language="en")
+    assert shown.total_count == 0
+    valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch").submit()
+    assert shown.total_count == 1  # the form's import ended: every list on the registry read it again
 
 
 def test_language_toggle_and_config_button(session, tmp_path):
@@ -480,8 +490,10 @@ def test_language_toggle_and_config_button(session, tmp_path):
     click(form, "write_config")  # the package has a config.json: it asks first, in the form's language
     asked = prompt(form, "confirm")
     assert [b["label"] for b in asked["buttons"]] == ["替换 config.json", "取消"]
+    assert asked["text"].endswith("已存在。要用表单中的内容替换它吗？表单未编辑的内容保持不变，旧文件保存在注册表目录中。")
     click(form, "confirm")
-    assert "Wrote" in notice(form) and prompt(form, "confirm") is None
+    assert notice(form).startswith("已写入 ") and "（旧文件保存在 " in notice(form) and prompt(form, "confirm") is None
+    assert form.widget.run["text"] == "草稿：导入前还有 1 个问题需要修正"  # the status line too
     assert (tmp_path / "pkg" / "model" / "config.json").read_text().count('"model_type": "PyTorch"') == 1
 
 
@@ -612,16 +624,6 @@ def test_environment_is_the_runtime_field(session):
 def test_runtimes_offered_for_every_engine(session):
     form = ModelImportForm(session, model_type="MindSpore")
     assert "mindspore_2.0.0-cann_6.3.0-py_3.7-euler_2.8.3-aarch64" in form.fields["runtime"].options
-
-
-def test_model_list_asks_before_deleting(session, tmp_path):
-    valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch").submit()
-    browser = ModelList(session)
-    delete = browser._table.children[1].children[-1]
-    delete.click()
-    assert browser.total_count == 1 and delete.description == "Sure?"
-    delete.click()
-    assert browser.total_count == 0
 
 
 def test_submit_publish_false_makes_a_local_model_then_publish_model_imports_it(session, tmp_path):
@@ -757,3 +759,40 @@ def test_the_code_names_a_home_only_when_the_user_chose_one(tmp_path, monkeypatc
     assert 'session = Session(backend="embedded")\n' in found and str(tmp_path) not in found  # no local path
     chosen = ModelImportForm(Session(backend="embedded", home=tmp_path / "chosen")).to_code()
     assert f'session = Session(backend="embedded", home={str(tmp_path / "chosen")!r})' in chosen
+
+
+def test_path_suggestions_offer_the_package_folder_never_its_model_folder(session, tmp_path):
+    """Suggesting …/digits/model sent people one level too deep: the source is the folder that contains model/."""
+    make_package(tmp_path / "work" / "digits")
+    (tmp_path / "work" / "notes").mkdir()
+    make_package(tmp_path / "work" / "zoo")
+    form = ModelImportForm(session)
+    form.set_values({"source_location_type": "LOCAL_SOURCE", "source_location": str(tmp_path / "work") + "/"})
+    offered = form.fields["source_location"].options
+    assert offered == [str(tmp_path / "work" / n) for n in ("digits", "zoo", "notes")]  # packages first
+    form.fields["source_location"].value = str(tmp_path / "work" / "digits")
+    assert not any(o.endswith("/model") for o in form.fields["source_location"].options)
+
+
+def test_every_choice_of_a_drop_down_says_what_it_means(session):
+    form = ModelImportForm(session, language="en")
+    fields = {f["key"]: f for s in form.widget.sections for f in s["fields"]}
+    assert fields["source_type"]["option_labels"] == {"": "none: a model you trained or wrote",
+                                                      "auto": "auto: made by ExeML (automatic learning)"}
+    assert set(fields["source_location_type"]["option_labels"]) == set(fields["source_location_type"]["options"])
+    restraint = next(c for c in fields["dependencies"]["columns"] if c["key"] == "restraint")
+    assert restraint["option_labels"][""] == "any version"
+    chinese = {f["key"]: f for s in ModelImportForm(session, language="zh").widget.sections for f in s["fields"]}
+    assert all(not label.isascii() for label in chinese["source_type"]["option_labels"].values())
+
+
+def test_clicking_import_marks_an_import_tried_so_the_browser_shows_every_error(session):
+    form = ModelImportForm(session)
+    type_in(form, "model_name", "digits")
+    form.fields["model_version"].value = "1.0.0"
+    assert form.widget.attempted is False  # a new form, edited or not: blank fields' errors wait in the browser
+    assert "source location is required" in form.fields["source_location"].error  # (the kernel knows them)
+    click(form, "import")
+    assert form.widget.attempted is True
+    assert form.widget.get_state()["attempted"] is True  # synced to the browser
+    assert {e["field"] for e in form.errors} == {"source_location", "model_type"}  # the click imported nothing

@@ -91,10 +91,10 @@ def test_the_form_shows_an_import_that_ends_at_once(tmp_path, monkeypatch):
 # ---- the form's one status line ------------------------------------------------------------------------------------
 
 
-def _form(session, source, **values):
+def _form(session, source, language="en", **values):
     from model_import_widget import ModelImportForm
 
-    form = ModelImportForm.from_folder(source, session, language="en", model_name="run", **values)
+    form = ModelImportForm.from_folder(source, session, language=language, model_name="run", **values)
     return form
 
 
@@ -154,8 +154,9 @@ def test_the_line_under_the_form_follows_every_edit(tmp_path):
     updates: list[str] = []
 
     class Handle:
-        def update(self, shown):
-            updates.append(shown.data)
+        def update(self, shown, raw=False):
+            assert raw and set(shown) == {"text/html"}
+            updates.append(shown["text/html"])
 
     with Session(backend="embedded", home=tmp_path / "home") as session:
         form = _form(session, package(tmp_path / "p"))
@@ -167,3 +168,31 @@ def test_the_line_under_the_form_follows_every_edit(tmp_path):
         count = len(updates)
         form.fields["description"].value = "same line"  # nothing the line shows changed: no update sent
         assert len(updates) == count
+
+
+def test_in_chinese_every_word_the_form_shows_is_chinese(tmp_path):
+    """Progress, status, the badge, questions, choices and the table's buttons all went through the catalog; none
+    fell back to English (i18n.MISSING records every fallback)."""
+    from model_import_widget.widget import i18n
+
+    i18n.MISSING.clear()
+    with Session(backend="embedded", home=tmp_path / "home") as session:
+        form = _form(session, package(tmp_path / "p"), language="zh")
+        shown = [form.widget.header, form.widget.run["text"], *form.widget.labels.values()]
+        shown += [b["label"] for b in form.widget.buttons]
+        for section in form.widget.sections:
+            shown.append(section["title"])
+            for field in section["fields"]:
+                shown += [field["label"], *field.get("option_labels", {}).values(), *field.get("row_words", {}).values()]
+        progress: list[str] = []
+        form.widget.observe(lambda c: progress.append(c["new"].get("progress", "")), "run")
+        form.fields["model_version"].value = "1.0.0"
+        form._submit_clicked()
+        form._run.join(30)
+        shown += [form.widget.run["text"], form.summary_text(), *[p for p in progress if p]]
+    assert form.status == "published" and form.widget.run["text"] == "已发布 run 1.0.0"
+    assert any("个文件" in p for p in progress)
+    assert i18n.MISSING == set(), f"not in the catalog: {sorted(i18n.MISSING)}"
+    latin_words = [s for s in shown if s and not any("\u4e00" <= c <= "\u9fff" for c in s)
+                   and s not in ("English", "pip", "APIs") and not s.startswith(("OBS_", "LOCAL_"))]
+    assert latin_words == []

@@ -130,3 +130,18 @@ def test_run_notebook_script_saves_the_executed_copy_outside_the_repository(user
 
 def test_there_is_a_notebook():
     assert NOTEBOOKS
+
+
+def test_the_headless_run_prints_what_a_person_reads():
+    """`bash scripts/run.sh --headless` printed `<...FormView object at 0x…>` and `<IPython.core.display.HTML
+    object>` where the form was: it prints the form's summary instead."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, str(root / "scripts" / "run_notebook.py"),
+                           str(root / "notebooks" / "01_quickstart.ipynb")],
+                          capture_output=True, text=True, timeout=600, cwd=root)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert " object at 0x" not in done.stdout and "object>" not in done.stdout, done.stdout
+    assert "Model import: " in done.stdout and "Draft: 1 problem to fix before importing" in done.stdout

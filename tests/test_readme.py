@@ -18,26 +18,31 @@ def python_blocks() -> list[str]:
 
 
 @pytest.fixture
-def digits(tmp_path, monkeypatch):
-    """./digits as the examples name it: a PyTorch package (the first example calls it MXNet; either imports)."""
-    model = tmp_path / "digits" / "model"
-    model.mkdir(parents=True)
-    (model / "config.json").write_text(json.dumps({"model_type": "PyTorch", "model_algorithm": "image_classification"}))
-    (model / "customize_service.py").write_text("class Service:\n    pass\n")
-    (model / "weights.pth").write_bytes(b"w" * 4096)
+def empty_folder(tmp_path, monkeypatch):
+    """An empty folder, as a newcomer runs the README in: the README makes its own ./digits."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MODEL_IMPORT_WIDGET_BACKEND", "embedded")
     monkeypatch.setenv("MODEL_IMPORT_WIDGET_HOME", str(tmp_path / "registry"))
     return tmp_path
 
 
-def test_the_sdk_example_and_the_local_model_example_run_as_written(digits):
-    blocks = [b for b in python_blocks() if "Model(" in b and "access_key" not in b and "ModelImportForm" not in b]
-    assert len(blocks) == 2, "the README's SDK example and its local-model example"
+def test_the_sdk_example_and_the_local_model_example_run_as_written(empty_folder, capsys):
+    blocks = [b for b in python_blocks() if ("Model(" in b or "digits/model" in b) and "access_key" not in b
+              and "ModelImportForm" not in b]
+    assert len(blocks) == 3, "the README's package folder, its SDK example and its local-model example"
     namespace: dict = {}
-    exec(compile(blocks[0], "README: SDK example", "exec"), namespace)
-    assert namespace["Model"].get_model_list(namespace["session"])["total_count"] == 0  # it deleted its model
-    exec(compile(blocks[1], "README: local model", "exec"), namespace)
+    exec(compile(blocks[0], "README: the package folder", "exec"), namespace)
+    assert (empty_folder / "digits" / "model" / "config.json").is_file()
+    exec(compile(blocks[1], "README: SDK example", "exec"), namespace)
+    assert capsys.readouterr().out.startswith("embedded registry at ")
+    Model = namespace["Model"]
+    assert Model.get_model_list(namespace["session"])["total_count"] == 0  # it deleted its model
+    # what its comment says of get_model_list, with the model still there
+    model = Model(namespace["session"], model_name="digit_recognition", model_version="1.0.0",
+                  source_location_type="LOCAL_SOURCE", source_location="./digits", model_type="MXNet")
+    assert Model.get_model_list(namespace["session"], model_name="digit_recognition")["total_count"] == 1
+    model.delete_model()
+    exec(compile(blocks[2], "README: local model", "exec"), namespace)
     model = namespace["model"]
     assert model.get_model_info()["model_status"] == "published" and model.get_model_id()
 

@@ -348,6 +348,66 @@ def test_bounds_must_be_finite_numbers():
         assert "min must be a number" in errors["input_params[0].min"]["message"], bad
 
 
+@pytest.mark.parametrize("text, number", [("1", 1.0), ("-3", -3.0), ("0.5", 0.5), (".5", 0.5), ("5.", 5.0),
+                                          ("+1", 1.0), ("-0", 0.0), ("1e3", 1000.0), ("1E-3", 0.001), (" 1 ", 1.0),
+                                          ("1\u00a0", 1.0), ("\u30001.5\u2028", 1.5), ("007", 7.0)])
+def test_a_bound_given_as_text_is_a_plain_number(text, number):
+    report = spec.check({**BASE, "input_params": [param(min=text, max="1e6")]})
+    assert report.ok, report.errors
+    assert report.spec.input_params[0].min == number
+
+
+@pytest.mark.parametrize("text", ["1_000", "\u0661\u0662", "\uff11", "0x10", "inf", "-Infinity", "NaN", "1e400",
+                                  "1,000", "1 000", "\ufeff1", "1j", "e3", "."])
+def test_a_bound_given_as_text_in_another_spelling_is_refused_in_words(text):
+    for key in ("min", "max"):
+        error = only_error(f"input_params[0].{key}", input_params=[param(**{key: text})])
+        assert error["message"] == f"{key} must be a number like 0.5 or -3 — got {text}"
+    # refused bounds take part in no rule between fields (no "min above max" for 1_000 against 1)
+    assert list(errors_of(input_params=[param(min="1_000", max="1")])) == ["input_params[0].min"]
+    assert list(errors_of(input_params=[param(param_type="string", min="0x10")])) == ["input_params[0].min"]
+
+
+def test_bounds_given_as_numbers_from_code_still_work():
+    made = spec.Params(param_name="x", param_type="number", min=0, max=1.5)
+    assert (made.min, made.max) == (0.0, 1.5)
+    assert spec.check({**BASE, "input_params": [param(min=-2, max=10**6)]}).ok
+    with pytest.raises(SpecValidationError, match="max must not be below min"):
+        spec.Params(param_name="x", param_type="number", min=2, max=1)
+
+
+def test_the_browser_gets_the_number_spelling_and_the_strip_set():
+    props = spec.ModelSpec.model_json_schema()["$defs"]["Param"]["properties"]
+    assert props["min"]["x-number-pattern"] == spec.NUMBER_TEXT_PATTERN
+    assert props["min"]["x-strip"] == props["param_name"]["x-strip"] == spec.STRIP_CHARS
+    assert props["param_type"]["x-blank"] == spec.STRIP_CHARS
+    assert "x-strip" not in props["param_type"]  # an enum's text is compared as typed: pydantic strips only str
+
+
+def test_the_kernel_strips_exactly_strip_chars():
+    """Over every code point but the surrogates, at both ends of text under the rule table's own model config."""
+    from pydantic import BaseModel
+
+    class Probe(BaseModel):
+        model_config = spec._MODEL_CONFIG
+        texts: list[str]
+
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    stripped = Probe(texts=[f"{c}x{c}" for c in chars]).texts
+    assert "".join(c for c, text in zip(chars, stripped) if text == "x") == spec.STRIP_CHARS
+    assert all(text in ("x", f"{c}x{c}") for c, text in zip(chars, stripped))
+
+
+@pytest.mark.parametrize("char", sorted(set(spec.STRIP_CHARS) | {"\ufeff", "\x1c", "\x1d", "\x1e", "\x1f", "\u200b"}))
+def test_text_of_only_strip_chars_is_not_given(char):
+    """A blank optional field is left out (a name is generated); the kernel's blank is STRIP_CHARS, not str.strip()."""
+    errors = errors_of(model_name=char * 2, description=char)
+    if char in spec.STRIP_CHARS:
+        assert errors == {}
+    else:
+        assert set(errors) == {"model_name"}  # (a description may hold any of these)
+
+
 def test_checking_does_not_change_the_callers_data():
     rows = [param(param_type="int")]
     packages = [{"package_name": "x", "package_version": 1.5, "restraint": "EXACT"}]

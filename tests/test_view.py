@@ -48,3 +48,13 @@ def test_malformed_messages_are_ignored():
         view._handle(view, content, [])
     assert got == [] and view.answered == 0
     view.close()
+
+
+def test_attempted_is_a_synced_bool_that_starts_false():
+    view, _ = made_view()
+    assert view.attempted is False
+    assert view.trait_metadata("attempted", "sync") is True
+    assert "import was tried" in view.trait_metadata("attempted", "help")
+    view.attempted = True
+    assert view.get_state()["attempted"] is True
+    view.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from typing import Any
 
 from .. import spec
@@ -26,6 +27,19 @@ LAYOUT: list[tuple[str, list[tuple[str, str]]]] = [
 ALGORITHMS = ["image_classification", "object_detection", "predict_analysis", "text_classification",
               "semantic_segmentation", "speech_recognition", "sound_classification"]
 PARAM_COLUMNS = ("url", "param_name", "param_type", "min", "max", "param_desc")
+CHOICE_WORDS: dict[str, dict[str, str]] = {
+    "model_type": {"": "choose the engine…", "Image": "Image: your own container image",
+                   "Custom": "Custom: your own container image (runtime = its SWR address)"},
+    "source_location_type": {"OBS_SOURCE": "OBS_SOURCE: a folder on OBS", "LOCAL_SOURCE": "LOCAL_SOURCE: a folder on this machine"},
+    "source_type": {"": "none: a model you trained or wrote", "auto": "auto: made by ExeML (automatic learning)"},
+    "installer": {"pip": "pip"},
+    "param_type": {"": "choose a type…"},
+    "restraint": {"": "any version"},
+}
+"""What each choice of a drop-down means, in the form's words (English; i18n translates)."""
+ROW_WORDS = {"cell": "{column} in row {row}", "up": "Move row {row} up", "down": "Move row {row} down",
+             "remove": "Remove row {row}"}
+"""A table's buttons and cells as screen readers and tooltips name them ({row} from 1), filled in by the browser."""
 PACKAGE_COLUMNS = ("package_name", "package_version", "restraint")
 
 
@@ -36,14 +50,23 @@ def resolve(schema: dict, root: dict) -> dict:
     if "anyOf" in schema:
         options = [s for s in schema["anyOf"] if s.get("type") != "null"]
         schema = {**{k: v for k, v in schema.items() if k != "anyOf"}, **(resolve(options[0], root) if options else {})}
-    return {k: v for k, v in schema.items() if k in ("pattern", "maxLength", "minLength", "enum", "const", "x-messages",
-                                                     "type")}
+    return {k: v for k, v in schema.items() if k in BROWSER_KEYWORDS}
+
+
+BROWSER_KEYWORDS = ("pattern", "maxLength", "minLength", "enum", "const", "type", "x-messages", "x-strip", "x-blank",
+                    "x-number-pattern")
+"""The JSON-schema keywords js/form/src/check.ts reads (x-strip, x-blank, x-number-pattern: spec._browser_keywords)."""
 
 
 @functools.lru_cache(maxsize=1)
 def model_schema() -> dict:
     """The rule table's JSON schema, built once (pydantic takes milliseconds to build it)."""
     return spec.ModelSpec.model_json_schema()
+
+
+def choice_words(key: str, language: str) -> dict[str, str]:
+    """What each choice of the drop-down `key` means, in `language`."""
+    return {value: i18n.text(words, language) for value, words in CHOICE_WORDS.get(key, {}).items()}
 
 
 def _words(model: type, name: str) -> tuple[str, str]:
@@ -150,9 +173,11 @@ class Binding:
                                   "schema": self._localised_schema(c["key"], c["schema"], language)}
                                  for c in field.columns]
                 field.add_label = t("Add package" if key == "dependencies" else "Add parameter")
-        self.fields["model_name"].placeholder = generated_name
-        self.fields["model_version"].placeholder = "1.0.0"
-        self.fields["source_location"].placeholder = "obs://bucket/dir/  or  /bucket/dir/  or  ./local/folder"
+        # placeholders say "e.g.": grey example text must not pass for a value typed in
+        self.fields["model_name"].placeholder = t("blank: a name is generated")
+        self.fields["model_version"].placeholder = t("e.g. {example}").format(example="1.0.0")
+        self.fields["source_location"].placeholder = t("e.g. {example}").format(
+            example="./my_model  ·  obs://bucket/dir/")
 
     def _localised_schema(self, key: str, schema: dict, language: str) -> dict:
         english = self.schema.get("properties", {}).get(key, {}).get("x-messages", {})
@@ -163,17 +188,21 @@ class Binding:
 
     def sections(self, language: str) -> list[dict[str, Any]]:
         """The fields as the browser draws them, section by section."""
-        return [{"title": i18n.text(title, language), "fields": [self._spec(key, kind) for key, kind in entries]}
+        return [{"title": i18n.text(title, language), "fields": [self._spec(key, kind, language) for key, kind in entries]}
                 for title, entries in LAYOUT]
 
-    def _spec(self, key: str, kind: str) -> dict[str, Any]:
+    def _spec(self, key: str, kind: str, language: str) -> dict[str, Any]:
         field = self.fields[key]
         made = {"key": key, "kind": kind, "label": field.label, "tooltip": field.tooltip,
                 "required": bool(field.schema.get("required")), "schema": field.schema}
         if isinstance(field, TableTraits):
-            made.update(columns=field.columns, add_label=field.add_label)
+            made.update(columns=[{**c, "option_labels": choice_words(c["key"], language)} if c.get("kind") == "select"
+                                 else c for c in field.columns], add_label=field.add_label,
+                        row_words={key: i18n.text(english, language) for key, english in ROW_WORDS.items()})
         else:
             made.update(options=list(field.options), placeholder=field.placeholder)
+            if kind == "select":
+                made["option_labels"] = choice_words(key, language)
         return made
 
     def shown(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
@@ -269,6 +298,29 @@ class Binding:
             return "dependencies", f"{number}.{cell}" if number and cell else number
         return (base if base in self.fields else ""), ""
 
+    def where(self, path: str, language: str) -> str:
+        """A rule-table path in the screen's words: "Version", "Input parameters, row 2: Maximum"."""
+        key, cell = self.target(path)
+        field = self.fields.get(key) if key else None
+        if field is None:
+            return self.in_screen_words(path, language) if path else i18n.text("model", language)
+        if not cell:
+            return field.label
+        row, _, column = cell.partition(".")
+        label = next((c.get("label") or column for c in getattr(field, "columns", []) if c["key"] == column), column)
+        said = i18n.text("{table}, row {row}", language, table=field.label, row=str(int(row) + 1)) if row.isdigit() \
+            else field.label
+        return f"{said}: {label}" if column else said
+
+    def in_screen_words(self, text: str, language: str) -> str:
+        """`text` with each field's parameter name (source_location_type) as the screen labels it ("Location
+        type"): the SDK's names are for code; a person reads the form. Only names with an underscore, which no
+        sentence uses as a word."""
+        for key in sorted((k for k in self.fields if "_" in k), key=len, reverse=True):
+            if key in text:
+                text = re.sub(rf"(?<![\w.\[]){key}(?![\w(=])", f"“{self.fields[key].label}”", text)
+        return text
+
     def show_messages(self, errors: list[dict], warnings: list[dict], language: str,
                       extra_warnings: dict[str, list[str]] | None = None) -> None:
         """Each error and warning at the field or cell it concerns (`extra_warnings`: e.g. the folder's lint)."""
@@ -277,7 +329,7 @@ class Binding:
         for error in errors:
             key, cell = self.target(error["field"])
             prefix = "" if (cell or key == error["field"] or not key) else error["field"].split(".", 1)[-1] + ": "
-            message = i18n.error_message(error, language)
+            message = self.in_screen_words(i18n.error_message(error, language), language)
             if cell:
                 cell_errors.setdefault(key, {})[cell] = message
             elif key:
@@ -286,7 +338,7 @@ class Binding:
         for warning in warnings:
             key, _ = self.target(warning["field"])
             if key:
-                field_warnings.setdefault(key, []).append(warning["message"])
+                field_warnings.setdefault(key, []).append(self.in_screen_words(warning["message"], language))
         for key, field in self.fields.items():
             field.error = "; ".join(field_errors.get(key, []))
             field.warning = "; ".join(field_warnings.get(key, []))

@@ -29,6 +29,7 @@ from ..backend import obs_location_or_default
 from .code import sdk_code
 from .picker import FolderPicker
 from .prefill import FolderPrefill, folder_suggestions
+from .model_list import registry_changed
 from .run import ImportRun
 from ..sdk.versions import check_version
 from .binding import LAYOUT, Binding
@@ -140,22 +141,24 @@ class ModelImportForm(HasTraits):
                 "no_answer": t("The kernel has not answered yet: it is busy (a cell is running), or it restarted "
                                "(then run the cell again). Import waits for it."),
                 "checking": t("Checking…"),
-                "up": t("Up"), "choose": t("Choose this folder"), "close": t("Close"), "package": t("model package")}
+                "up": t("Up"), "choose": t("Choose this folder"), "close": t("Close"), "package": t("model package"),
+                "model_id": t("Model id")}
             self._sync_fields()
             self._refresh_buttons()
 
     def _header(self) -> tuple[str, str]:
         """Where models go, in a few words; and the full description (never a secret), shown on hover."""
         session = self._session
+        t = lambda english: i18n.text(english, self.language)  # noqa: E731
         if session.backend == "embedded":
-            where = f"Embedded registry · {session.home}"
+            where = f"{t('Embedded registry')} · {session.home}"
         else:  # from the session's own attributes: showing the form builds no network client
             source = {"explicit": "explicit credentials", "env": "credentials from the environment",
                       "profile": "credentials from a profile file", "notebook": "the notebook's agency"}
             region = session.region_name
-            where = f"ModelArts · {region or ''} · {source.get(session.credential_source, '')}"
+            where = f"ModelArts · {region or ''} · {t(source.get(session.credential_source, ''))}"
             if not region:
-                where += " · no region: pass region_name= to Session() or set HUAWEICLOUD_SDK_REGION"
+                where += " · " + t("no region: pass region_name= to Session() or set HUAWEICLOUD_SDK_REGION")
         return where, session.describe()
 
     def _sync_fields(self) -> None:
@@ -188,8 +191,9 @@ class ModelImportForm(HasTraits):
         self.widget.prompts = list(self._prompts.values())
 
     def _set_summary(self, errors: list[dict]) -> None:
-        lines = [f"{e['field'] or 'model'}: {i18n.error_message(e, self.language) if 'type' in e else e['message']}"
-                 for e in errors]
+        said = lambda e: i18n.error_message(e, self.language) if "type" in e else e["message"]  # noqa: E731
+        lines = [f"{self._binding.where(e['field'], self.language)}: "
+                 f"{self._binding.in_screen_words(said(e), self.language)}" for e in errors]
         self.widget.summary = {"title": i18n.text("Fix these before importing:", self.language), "lines": lines} \
             if lines else {}
         if self.status == "draft":
@@ -476,6 +480,7 @@ class ModelImportForm(HasTraits):
         return model
 
     def _submit_clicked(self, confirm: bool = False) -> None:
+        self.widget.attempted = True  # an import was tried: the browser shows every field's error from now on
         try:
             self.submit(wait=False, confirm=confirm)
         except (SpecValidationError, DuplicateModelError, _NeedsConfirmation):
@@ -488,8 +493,10 @@ class ModelImportForm(HasTraits):
         upload = ""
         if self.fields["source_location_type"].value == "LOCAL_SOURCE":
             target = obs_location_or_default(self.obs_location)
-            upload = (f" The folder {self.fields['source_location'].value} is uploaded first to {target or ''}.")
-        self._confirm(f"This imports the model into {where}.{upload}", "Confirm import",
+            upload = " " + i18n.text("The folder {folder} is uploaded first to {target}.", self.language,
+                                     folder=self.fields["source_location"].value, target=target or "")
+        self._confirm(i18n.text("This imports the model into {where}.", self.language, where=where) + upload,
+                      "Confirm import",
                       lambda: self._submit_clicked(confirm=True))
 
     def _confirm(self, text: str, go_label: str, go: Callable[[], None]) -> None:
@@ -546,12 +553,12 @@ class ModelImportForm(HasTraits):
         self.busy = True
         self.model_id = ""
         self._model = None
+        self._run = ImportRun(self._session, self._spec_fields(), obs_location=self.obs_location,
+                              on_change=self._run_changed, language=self.language)  # (not started yet)
         self._set_status("copying")
         self._show_run(fraction=0.0, progress="", events=[])
         self._refresh_buttons()
         self.widget.disabled = True
-        self._run = ImportRun(self._session, self._spec_fields(), obs_location=self.obs_location,
-                              on_change=self._run_changed)
         self._run.start()  # after it is the form's run: one that ends at once reports to the form too
 
     def _run_changed(self, run: ImportRun) -> None:
@@ -583,12 +590,14 @@ class ModelImportForm(HasTraits):
             self._show_backend_error(exc)
             self._set_status(_ended(run.status), getattr(exc, "error_msg", None) or str(exc))
         else:
-            self.widget.summary = {"title": "Import stopped:", "lines": [f"{type(exc).__name__}: {exc}"]}
+            self.widget.summary = {"title": i18n.text("Import stopped:", self.language),
+                                   "lines": [f"{type(exc).__name__}: {exc}"]}
             self._set_status(_ended(run.status), f"{type(exc).__name__}: {exc}")
         self.busy = False
         self.widget.disabled = False
         # a package problem is fixed on disk, not in a field: Import stays clickable, to check it again
         self._refresh_buttons()
+        registry_changed(self._session)  # every models list on this registry shows how it ended
         for callback in list(self._submit_callbacks.callbacks):  # each called even if one fails; the failure shown
             try:
                 callback(self)
@@ -618,13 +627,16 @@ class ModelImportForm(HasTraits):
         if status == "failed":
             return words("Import failed: {reason}", reason=self._status_reason) if self._status_reason \
                 else words("Import failed")
-        return words(STATUS_WORDS[status], name=str(self.value.get("model_name") or self._generated_name),
-                     version=str(self.value.get("model_version") or ""), model_id=self.model_id)
+        # the import's own name and version (a blank name's generated one), not what the fields say since
+        data = self._run.data if self._run is not None and status != "local" else self._spec_fields()
+        return words(STATUS_WORDS[status], name=str(data.get("model_name") or ""),
+                     version=str(data.get("model_version") or ""), model_id=self.model_id)
 
     def _show_run(self, **changes: Any) -> None:
         """The import's part of the form: status line, progress, events, and the result once published."""
         if "events" in changes:  # as the browser lists them: the service's words, never markup
-            changes["events"] = [{"type": str(e.get("event_type", "")), "info": str(e.get("event_info", ""))}
+            changes["events"] = [{"type": str(e.get("event_type", "")),
+                                  "info": i18n.event_text(str(e.get("event_info", "")), self.language)}
                                  for e in changes["events"] or []]
         run = {**self.widget.run, **changes, "status": self.status, "text": self._status_text()}
         if self.status != "published":
@@ -678,17 +690,20 @@ class ModelImportForm(HasTraits):
     def _write_config_clicked(self, overwrite: bool = False) -> None:
         try:
             path = self.write_config(overwrite=overwrite)
-            kept = f" (the old one is kept at {self.last_config_backup})" if overwrite and self.last_config_backup else ""
-            self.widget.notice = {"text": f"Wrote {path}{kept}", "level": ""}
+            kept = (" " + i18n.text("(the old one is kept at {path})", self.language, path=str(self.last_config_backup))
+                    if overwrite and self.last_config_backup else "")
+            self.widget.notice = {"text": i18n.text("Wrote {path}", self.language, path=str(path)) + kept, "level": ""}
         except FileExistsError:
             self._ask_overwrite()
         except (OSError, ValueError) as exc:
-            self.widget.notice = {"text": f"Could not write config.json: {exc}", "level": "error"}
+            self.widget.notice = {"text": i18n.text("Could not write config.json: {error}", self.language, error=str(exc)),
+                                  "level": "error"}
 
     def _ask_overwrite(self) -> None:
         where = Path(os.path.expanduser(self.fields["source_location"].value.strip())) / "model" / "config.json"
-        self._confirm(f"{where} exists. Replace it with what the form says? What the form does not edit stays, and "
-                      "the old file is kept in the registry's folder.", "Replace config.json",
+        self._confirm(i18n.text("{path} exists. Replace it with what the form says? What the form does not edit stays, "
+                                "and the old file is kept in the registry's folder.", self.language, path=str(where)),
+                      "Replace config.json",
                       lambda: self._write_config_clicked(overwrite=True))
 
     def _toggle_code(self) -> None:
@@ -730,13 +745,14 @@ class ModelImportForm(HasTraits):
 
     def _ipython_display_(self) -> None:
         """The live form, and under it a static summary that stays readable in the saved notebook."""
-        from IPython.display import HTML as StaticHTML, display
+        from IPython.display import display
 
-        bundle = self.widget._repr_mimebundle_()
+        bundle = self._repr_mimebundle_()  # the widget, and for a reader without widgets the summary in words
         data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
         display(data, metadata=metadata, raw=True)
         self._static_shown = self._static_summary()
-        self._display_id = display(StaticHTML(self._static_shown), display_id=True)
+        # HTML only: where text is read (a terminal, a headless run) the widget's own text says it already
+        self._display_id = display({"text/html": self._static_shown}, raw=True, display_id=True)
 
     def _static_summary(self) -> str:
         return f"<div class='mi-static-summary'>{html.escape(self.summary_text())}</div>"
@@ -747,10 +763,8 @@ class ModelImportForm(HasTraits):
         handle = getattr(self, "_display_id", None)
         shown = self._static_summary() if handle is not None else None
         if shown is not None and shown != getattr(self, "_static_shown", None):
-            from IPython.display import HTML as StaticHTML
-
             self._static_shown = shown
-            handle.update(StaticHTML(shown))
+            handle.update({"text/html": shown}, raw=True)
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)

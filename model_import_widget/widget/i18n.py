@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import locale
 import os
+import re
 
 from ..spec import RULE_KEYWORD
 
@@ -100,6 +101,41 @@ UI_ZH: dict[str, str] = {
     "here is sent any more.": "此表单已与内核断开（内核已重启或表单已关闭）：请重新运行该单元格以获得可用的表单。此处的操作不会再发送。",
     "The kernel has not answered yet: it is busy (a cell is running), or it restarted (then run the cell again). "
     "Import waits for it.": "内核尚未响应：它正忙（有单元格在运行），或已重启（请重新运行该单元格）。导入会等待它。",
+    # the status line
+    "Checking…": "正在检查…", "Draft: checked, nothing blocks importing": "草稿：已检查，可以导入",
+    "Draft: 1 problem to fix before importing": "草稿：导入前还有 1 个问题需要修正",
+    "Draft: {count} problems to fix before importing": "草稿：导入前还有 {count} 个问题需要修正",
+    "Checked: a local model, registered nowhere yet (model.publish_model() imports it)":
+        "已检查：本地模型，尚未注册（model.publish_model() 会导入它）",
+    "Copying files…": "正在复制文件…", "Publishing {name} {version}…": "正在发布 {name} {version}…",
+    "Published {name} {version}": "已发布 {name} {version}", "Cancelled: nothing was registered": "已取消：未注册任何内容",
+    "Import failed": "导入失败", "Import failed: {reason}": "导入失败：{reason}", "Import stopped:": "导入已停止：",
+    "{done}/{total} files · {copied} / {size}": "{done}/{total} 个文件 · {copied} / {size}", "Model id": "模型 ID",
+    "Model import": "模型导入", "(no version yet)": "（尚无版本）", "no model type yet": "尚无模型类型",
+    "draft": "草稿", "local": "本地", "copying": "复制中", "publishing": "发布中", "published": "已发布",
+    "failed": "失败", "cancelled": "已取消",
+    # placeholders, choices, table rows
+    "blank: a name is generated": "留空则自动生成名称", "e.g. {example}": "例如 {example}",
+    "choose the engine…": "请选择引擎…", "Image: your own container image": "Image：自己的容器镜像",
+    "Custom: your own container image (runtime = its SWR address)": "Custom：自己的容器镜像（运行环境填 SWR 地址）",
+    "OBS_SOURCE: a folder on OBS": "OBS_SOURCE：OBS 上的目录", "LOCAL_SOURCE: a folder on this machine": "LOCAL_SOURCE：本机目录",
+    "none: a model you trained or wrote": "无：自己训练或编写的模型", "auto: made by ExeML (automatic learning)": "auto：由 ExeML（自动学习）生成",
+    "{table}, row {row}": "{table}第 {row} 行", "model": "模型",
+    "choose a type…": "请选择类型…", "any version": "任意版本", "pip": "pip",
+    "{column} in row {row}": "第 {row} 行的{column}", "Move row {row} up": "上移第 {row} 行",
+    "Move row {row} down": "下移第 {row} 行", "Remove row {row}": "删除第 {row} 行",
+    # the badge, questions, notices
+    "Embedded registry": "本机注册表", "explicit credentials": "显式传入的凭据",
+    "credentials from the environment": "环境变量中的凭据", "credentials from a profile file": "配置文件中的凭据",
+    "the notebook's agency": "笔记本的委托", 
+    "no region: pass region_name= to Session() or set HUAWEICLOUD_SDK_REGION":
+        "未设置区域：请向 Session() 传入 region_name=，或设置 HUAWEICLOUD_SDK_REGION",
+    "This imports the model into {where}.": "这会把模型导入 {where}。",
+    "The folder {folder} is uploaded first to {target}.": "目录 {folder} 会先上传到 {target}。",
+    "Wrote {path}": "已写入 {path}", "(the old one is kept at {path})": "（旧文件保存在 {path}）",
+    "Could not write config.json: {error}": "无法写入 config.json：{error}",
+    "{path} exists. Replace it with what the form says? What the form does not edit stays, and the old file is kept "
+    "in the registry's folder.": "{path} 已存在。要用表单中的内容替换它吗？表单未编辑的内容保持不变，旧文件保存在注册表目录中。",
 }
 
 
@@ -119,10 +155,41 @@ def default_language() -> str:
     return "zh" if code.lower().startswith("zh") else "en"
 
 
+MISSING: set[str] = set()
+"""UI strings asked for in Chinese that the catalog lacks (shown in English): the tests demand none."""
+
+
 def text(english: str, language: str, **values: str) -> str:
     """A UI string in `language`, with {placeholders} filled."""
+    if language == "zh" and english and english not in UI_ZH:
+        MISSING.add(english)
     template = UI_ZH.get(english, english) if language == "zh" else english
     return template.format(**values) if values else template
+
+
+# The embedded registry's events (it records them in English, as ModelArts records its own in the account's
+# language): (pattern, Chinese with the pattern's groups). A failure's own reason stays as recorded.
+EVENTS_ZH: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern), chinese) for pattern, chinese in (
+    (r"^Import started: (?P<files>\d+) files \((?P<size>[^)]*)\) from (?P<source>.*?)(?P<rest>;.*)?$",
+     "开始导入：{files} 个文件（{size}），来自 {source}{rest}"),
+    (r"^Copied (?P<files>\d+) files \((?P<size>[^)]*)\): (?P<new>\d+) stored new, (?P<known>\d+) already stored, "
+     r"(?P<cached>\d+) unchanged since an earlier import \(not read again\)(?P<rest>.*)$",
+     "已复制 {files} 个文件（{size}）：新存入 {new} 个，已存在 {known} 个，{cached} 个自上次导入后未变（未重新读取）{rest}"),
+    (r"^Checked the package: (?P<what>.*) in place, config\.json read$", "已检查模型包：{what} 就位，已读取 config.json"),
+    (r"^Model published$", "模型已发布"),
+)]
+
+
+def event_text(info: str, language: str) -> str:
+    """One event of a model as the form and the models list show it: in Chinese when its wording is known."""
+    if language != "zh":
+        return info
+    for pattern, chinese in EVENTS_ZH:
+        found = pattern.match(info)
+        if found:
+            return chinese.format(**{k: (v or "").replace(" and ", " 和 ").replace(" bytes", " 字节")
+                                     for k, v in found.groupdict().items()})
+    return info
 
 
 def field_words(field: str, english_label: str, english_tooltip: str, language: str) -> tuple[str, str]:
@@ -146,3 +213,26 @@ def error_message(error: dict, language: str) -> str:
         return error["message"]
     _, got, typed = error["message"].partition(" — got ")
     return f"{message}（当前：{typed}）" if got else message
+
+
+UI_ZH.update({  # the models list
+    "Models": "模型", "Name": "名称", "Version": "版本", "Type": "类型", "Status": "状态", "Size": "大小",
+    "Created": "创建时间", "Actions": "操作", "Newer": "较新", "Older": "较旧", "Newer models": "较新的模型",
+    "Older models": "较旧的模型", "Read the registry again": "重新读取注册表", "Events": "事件", "Yes, delete": "确认删除",
+    "Published": "已发布", "Publishing": "发布中", "Building": "构建中", "Copying": "复制中", "Failed": "失败",
+    "Build failed": "构建失败", "Deleting": "删除中", "Local": "本地", "Info": "信息", "Warning": "警告",
+    "{first}–{last} of {total}": "第 {first}–{last} 个，共 {total} 个", "No models": "没有模型",
+    "{first} of {total}": "第 {first} 个，共 {total} 个",
+    "No models named like “{name}”": "没有名称包含“{name}”的模型", "{count} bytes": "{count} 字节",
+    "Delete {model}": "删除 {model}", "Events of {model}": "{model} 的事件", "Deleted {model}": "已删除 {model}",
+    "Could not delete {model}: {error}": "无法删除 {model}：{error}",
+    "Could not delete {model}: the registry did not report it deleted": "无法删除 {model}：注册表未报告已删除",
+    "Could not read the models: {error}": "无法读取模型列表：{error}",
+    "Could not read the events: {error}": "无法读取事件：{error}",
+    "Delete {model}? “Yes, delete” removes it and the files the registry keeps for it; Cancel keeps it.":
+        "删除 {model}？点击“确认删除”将删除该模型及注册表为它保存的文件；点击“取消”则保留。",
+    "Delete {model} from ModelArts? “Yes, delete” removes it (its files in OBS stay); Cancel keeps it.":
+        "从 ModelArts 删除 {model}？点击“确认删除”将删除该模型（OBS 中的文件会保留）；点击“取消”则保留。",
+    "Why it failed:": "失败原因：", "No events recorded.": "没有记录的事件。", "Model ID": "模型 ID",
+    "Embedded registry at {home}": "本机注册表：{home}", "no region": "未设置区域",
+})

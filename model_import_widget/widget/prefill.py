@@ -21,14 +21,27 @@ def lint_line(item: dict[str, Any]) -> str:
     return message if not path or message.startswith(path) else f"{path}: {message}"
 
 
+SUGGESTIONS_LOOKED_AT = 500
+
+
 def folder_suggestions(typed: str, limit: int = 50) -> list[str]:
-    """Sub-folders of what is being typed (or of its parent), for the source field's suggestions."""
+    """Folders to offer while a source is typed: the sub-folders of what is typed (or of its parent), model packages
+    (folders with model/ in them) first. A package's own model/ is never offered: the source is the folder that
+    contains model/, one level up."""
     path = Path(os.path.expanduser(typed))
     parent = path if path.is_dir() else path.parent
     try:
-        return sorted(str(p) for p in parent.iterdir() if p.is_dir() and not p.name.startswith("."))[:limit]
+        found = sorted((p for p in parent.iterdir() if not p.name.startswith(".") and p.is_dir()), key=lambda p: p.name)
     except OSError:
         return []
+    found = found[:SUGGESTIONS_LOOKED_AT]  # each is looked into for model/: bounded for a folder of thousands
+    packages = {p for p in found if (p / "model").is_dir()}
+    offered = [p for p in found if not (p.name == "model" and _is_package(parent))]
+    return [str(p) for p in sorted(offered, key=lambda p: (p not in packages, p.name))][:limit]
+
+
+def _is_package(folder: Path) -> bool:
+    return (folder / "model").is_dir()
 
 
 class FolderPrefill:

@@ -11,6 +11,7 @@ import time
 from typing import Any, Callable, Optional
 
 from .. import spec
+from . import i18n
 from ..backend import FINAL_STATUSES
 from ..errors import ImportCancelledError, ImportFailedError, ModelNotFoundError, SpecValidationError
 
@@ -27,8 +28,8 @@ class ImportRun:
     """
 
     def __init__(self, session: Any, data: dict[str, Any], *, obs_location: Optional[str],
-                 on_change: Callable[["ImportRun"], None]):
-        self.session, self.data, self.obs_location = session, data, obs_location
+                 on_change: Callable[["ImportRun"], None], language: str = "en"):
+        self.session, self.data, self.obs_location, self.language = session, data, obs_location, language
         self._on_change = on_change
         self.status = "copying"
         self.fraction, self.progress_text = 0.0, ""
@@ -70,8 +71,9 @@ class ImportRun:
             return
         self._shown_at = now
         self.fraction = (p.bytes_done / p.bytes_total) if p.bytes_total else 1.0
-        self.progress_text = (f"{p.files_done}/{p.files_total} files · {spec.human_size(p.bytes_done)} / "
-                              f"{spec.human_size(p.bytes_total)}")
+        self.progress_text = i18n.text("{done}/{total} files · {copied} / {size}", self.language,
+                                       done=str(p.files_done), total=str(p.files_total),
+                                       copied=spec.human_size(p.bytes_done), size=spec.human_size(p.bytes_total))
         self._changed()
 
     def _work(self) -> None:

@@ -31,6 +31,8 @@ class FormView(anywidget.AnyWidget):
     options = Dict(help="key -> choices of a select or combo field, when they change after drawing.").tag(sync=True)
     disabled = Bool(False, help="No field takes input (an import is running).").tag(sync=True)
     answered = Int(0, help="The last edit the kernel has applied and checked.").tag(sync=True)
+    attempted = Bool(False, help="An import was tried (Import clicked): the browser shows every field's error, also on "
+                                 "fields nobody has changed (before that, a blank field's error waits).").tag(sync=True)
     header = Unicode("", help="Where models go, in a few words.").tag(sync=True)
     header_detail = Unicode("", help="The session's full description (never a secret), shown on hover.").tag(sync=True)
     summary = Dict(help="What blocks importing: {title, lines: [one line per problem]}; {} when nothing does.").tag(sync=True)

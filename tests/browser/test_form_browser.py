@@ -67,6 +67,11 @@ plain.fields["model_name"].value = "plain_form"
 plain
 """
 
+BLANK_CELL = """
+blank = ModelImportForm(Session(backend="embedded", home="blank-registry"))
+blank
+"""
+
 SECTIONS = ["Basics", "Source", "Interface", "Dependencies", "Advanced"]
 VERSION_REQUIRED = spec.ModelSpec.model_json_schema()["properties"]["model_version"]["x-messages"]["required"]
 VERSION_BAD = "version must be three numbers 0–99 without leading zeros, like 1.0.0 — got 01.0.0"
@@ -76,7 +81,8 @@ SCREENSHOTS_ENV = "MODEL_IMPORT_WIDGET_SCREENSHOTS"
 
 @pytest.fixture(scope="module")
 def nb(open_notebook, lab: Lab) -> OpenNotebook:
-    nb = open_notebook("form.ipynb", [FOLDER_CELL.format(root=str(lab.root), config=CONFIG), FORM_CELL, PLAIN_CELL])
+    nb = open_notebook("form.ipynb", [FOLDER_CELL.format(root=str(lab.root), config=CONFIG), FORM_CELL, PLAIN_CELL,
+                                      BLANK_CELL])
     # A row of the last table: the form has rendered down to its last section.
     form_of(nb.page).locator(".mi-table[data-field='dependencies'] tbody tr").first.wait_for()
     return nb
@@ -191,10 +197,12 @@ def test_sections_and_prefilled_fields_render(nb: OpenNotebook):
     expect(cell(page, "dependencies", "Version", 1)).to_have_value("1.24.4")
     expect(cell(page, "dependencies", "Restraint", 1)).to_have_value("ATLEAST")
 
-    # Nothing typed yet: the version is what is missing, and the form says so where it belongs.
+    # Nothing typed yet: the version is what is missing. The summary says so; the field itself stays quiet until the
+    # person changes it or tries to import (a blank field is not yet a wrong one).
     version = control_of(page, "model_version")
-    expect(message_of(page, version)).to_have_text(VERSION_REQUIRED)
-    expect(version).to_have_attribute("aria-invalid", "true")
+    expect(message_of(page, version)).to_be_empty()
+    expect(version).not_to_have_attribute("aria-invalid", "true")
+    expect(form_of(page).locator(".mi-message[data-level='error']")).to_have_count(0)
     expect(import_button(page)).to_be_disabled()
     expect(form_of(page).locator(".mi-summary")).to_contain_text(VERSION_REQUIRED)
 
@@ -275,6 +283,69 @@ def test_version_is_checked_in_the_browser_and_blocks_import(nb: OpenNotebook, l
     expect(version).not_to_have_attribute("aria-invalid", "true")
     expect(import_button(page)).to_be_enabled()
     assert kernel.eval("form.errors") == []
+
+
+# (typed, good): the kernel strips U+0085 and U+00A0, not U+FEFF (JavaScript's trim() does the opposite for both);
+# Arabic-Indic digits are no version.
+VERSIONS = [(" 1.0.0", True), ("1.0.0 ", True), ("1.0.0\u00a0", True), ("\u0661.0.0", False), ("\u00851.0.0", True),
+            ("1.0.0\ufeff", False)]
+
+
+@pytest.mark.parametrize("typed, good", VERSIONS, ids=lambda v: ascii(v) if isinstance(v, str) else str(v))
+def test_once_the_kernel_has_answered_the_version_message_and_import_agree(nb: OpenNotebook, typed: str, good: bool):
+    page, kernel = nb.page, nb.kernel
+    version = control_of(page, "model_version")
+    message = message_of(page, version)
+    try:
+        version.fill(typed)
+        wait_until(lambda: kernel.eval("form.fields['model_version'].value") == typed, what="the kernel to have it")
+        kernel_error = kernel.eval("form.fields['model_version'].error")
+        assert (kernel_error == "") == good, kernel_error
+        if good:
+            expect(message).to_be_empty()
+            expect(version).not_to_have_attribute("aria-invalid", "true")
+            expect(import_button(page)).to_be_enabled()  # (the rest of the form is valid)
+        else:
+            expect(message).to_have_text(kernel_error)
+            expect(version).to_have_attribute("aria-invalid", "true")
+            expect(import_button(page)).to_be_disabled()
+            expect(form_of(page).locator(".mi-summary")).to_contain_text(f"model_version: {kernel_error}")
+    finally:
+        retype(version, "1.0.0")
+        wait_until(lambda: kernel.eval("form.fields['model_version'].value") == "1.0.0", what="the version back")
+    expect(message).to_be_empty()
+    expect(import_button(page)).to_be_enabled()
+
+
+def test_a_blank_form_shows_no_error_until_changed_or_an_import_is_tried(nb: OpenNotebook):
+    page, kernel = nb.page, nb.kernel
+    blank = page.locator(".jp-Cell").nth(3).locator(".mi-form")
+    version = blank.locator(".mi-field[data-field='model_version'] .mi-control")
+    version.wait_for()
+    required = kernel.eval("{e['field']: e['message'] for e in blank.errors}")
+    assert set(required) == {"model_version", "source_location", "model_type"}, required
+    errors_shown = blank.locator(".mi-message[data-level='error']")
+    expect(errors_shown).to_have_count(0)
+    expect(blank.locator("[aria-invalid='true']")).to_have_count(0)
+    expect(blank.locator(".mi-summary")).to_contain_text(required["model_version"])  # what blocks importing, still
+    expect(blank.locator(".mi-field[data-field='model_name'] .mi-message")).to_have_attribute("data-level", "hint")
+
+    # A field the person changed shows its error (here: typed, then emptied again); the others stay quiet.
+    version.fill("1")
+    version.fill("")
+    wait_until(lambda: kernel.eval("blank.fields['model_version'].value") == "", what="the kernel to have it")
+    expect(blank.locator(".mi-field[data-field='model_version'] .mi-message")).to_have_text(required["model_version"])
+    expect(errors_shown).to_have_count(1)
+
+    # Import: the click as the browser sends it (Import is held back while the kernel finds errors, so a person's
+    # click cannot reach a disabled button yet); from then on every field's error shows.
+    kernel.run("blank.widget._handle(blank.widget, {'kind': 'click', 'id': 'import'}, [])")
+    assert kernel.eval("blank.widget.attempted") is True
+    for key, text in required.items():
+        field = blank.locator(f".mi-field[data-field='{key}']")
+        expect(field.locator(".mi-message")).to_have_text(text)
+        expect(field.locator(".mi-control")).to_have_attribute("aria-invalid", "true")
+    expect(errors_shown).to_have_count(len(required))
 
 
 def test_blank_name_hint_and_the_kernels_suggestion(nb: OpenNotebook):

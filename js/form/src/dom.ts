@@ -52,29 +52,61 @@ export function showMessage(target: HTMLElement, control: HTMLElement | null, me
   }
 }
 
-/**
- * The message to show, by priority: the kernel's error (passed only once the kernel has answered the field's
- * last edit: its wording is the fuller one), the browser's own check (instant), the kernel's warning, a hint.
- */
-export function pickMessage(browser: string, kernelError: string, warning = '', hint = ''): IMessage {
-  if (kernelError) {
-    return { text: kernelError, level: 'error' };
-  }
-  if (browser) {
-    return { text: browser, level: 'error' };
-  }
-  if (warning) {
-    return { text: warning, level: 'warning' };
-  }
-  return { text: hint, level: hint ? 'hint' : '' };
+/** What the browser and the kernel say about one control's text, and whether its errors may show yet. */
+export interface IVerdicts {
+  /** The browser's own check of the text on screen ('' when it finds nothing). */
+  browser: string;
+  /** The kernel's messages for the control, as it last sent them. */
+  error?: string;
+  warning?: string;
+  hint?: string;
+  /** The kernel has not answered the text on screen yet (IFieldHost.pending). */
+  pending: boolean;
+  /** The text came from the kernel (a prefill, a value set from code), not from an edit made here. */
+  fromKernel: boolean;
+  /** Errors may show: the person changed the control (or its table row), an import was tried, or it is not blank. */
+  reveal: boolean;
 }
 
-/** A select's options and value; a value not among the options (blank, or set from code) is shown too. */
-export function fillSelect(select: HTMLSelectElement, options: string[], value: string, blankText = ''): void {
+/** The message to show, and whether it is an error of the browser's own check (which holds Import back). */
+export interface IShown extends IMessage {
+  browserBlocks: boolean;
+}
+
+/**
+ * The message to show, by priority: an error, the kernel's warning, its hint. Until the kernel has answered
+ * what was typed, the browser's own check is the only verdict; once it has, the kernel's verdict is the one
+ * shown, even where the browser's check disagrees. Text the kernel put there was never a question to it, so
+ * the browser's check stands beside the kernel's error there (the kernel's, the fuller, first). No error shows
+ * before `reveal`: a blank form is not a wrong one.
+ */
+export function pickMessage(verdicts: IVerdicts): IShown {
+  const kernelError = verdicts.pending ? '' : (verdicts.error ?? '');
+  const browserError = verdicts.pending || verdicts.fromKernel ? verdicts.browser : '';
+  const error = verdicts.reveal ? kernelError || browserError : '';
+  if (error) {
+    return { text: error, level: 'error', browserBlocks: browserError !== '' };
+  }
+  const warning = verdicts.pending ? '' : (verdicts.warning ?? '');
+  if (warning) {
+    return { text: warning, level: 'warning', browserBlocks: false };
+  }
+  const hint = verdicts.hint ?? '';
+  return { text: hint, level: hint ? 'hint' : '', browserBlocks: false };
+}
+
+/**
+ * A select's options and value; a value not among the options (blank, or set from code) is shown too.
+ * `labels` says what each choice means ("auto: made by ExeML"; '' is the blank choice), or is the blank's text.
+ */
+export function fillSelect(select: HTMLSelectElement, options: string[], value: string,
+                           labels: string | Record<string, string> = ''): void {
+  const words = typeof labels === 'string' ? { '': labels } : labels;
   const wanted = options.includes(value) ? options : [value, ...options];
-  const current = Array.from(select.options, option => option.value);
-  if (current.length !== wanted.length || current.some((option, i) => option !== wanted[i])) {
-    select.replaceChildren(...wanted.map(option => new Option(option || blankText, option)));
+  const current = Array.from(select.options, option => [option.value, option.text]);
+  const shown = wanted.map(option => [option, words[option] || option]);
+  if (current.length !== shown.length || current.some(([v, t], i) => v !== shown[i][0] || t !== shown[i][1])) {
+    select.replaceChildren(...shown.map(([option, text]) => new Option(text, option)));
   }
   if (select.value !== value) {
     select.value = value;

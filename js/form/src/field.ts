@@ -1,9 +1,9 @@
 /**
  * One field of the form: a label, one control (text, textarea, select, combo, checkbox) and the message under
- * it. Every keystroke is checked in the browser against the field's JSON schema (from the rule table), and the
- * kernel's error, warning and hint are shown once the kernel has answered the field's last edit.
+ * it. Every keystroke is checked in the browser against the field's JSON schema (from the rule table) until the
+ * kernel has answered the field's last edit; then the kernel's error, warning and hint are what shows.
  */
-import { checkValue, ISchema } from './check';
+import { checkValue, isBlank, ISchema } from './check';
 import { element, fillSelect, pickMessage, showMessage, uniqueId } from './dom';
 
 export interface IColumn {
@@ -12,6 +12,7 @@ export interface IColumn {
   tooltip?: string;
   kind?: 'text' | 'select';
   options?: string[];
+  option_labels?: Record<string, string>;
   schema?: ISchema;
   default?: string;
 }
@@ -25,9 +26,11 @@ export interface IFieldSpec {
   required?: boolean;
   schema?: ISchema;
   options?: string[];
+  option_labels?: Record<string, string>;
   placeholder?: string;
   columns?: IColumn[];
   add_label?: string;
+  row_words?: Record<string, string>;
 }
 
 /** The kernel's messages for a field; `cells` for a table ("row.column", rows from 0; "row" for a row). */
@@ -44,6 +47,8 @@ export interface IFieldHost {
   edit(key: string, value: unknown): void;
   /** True while the kernel has not answered the field's last edit. */
   pending(key: string): boolean;
+  /** An import was tried: every error shows, also on a field nobody has changed yet. */
+  attempted(): boolean;
   /** A message shown by the browser's own check appeared or went. */
   checked(): void;
 }
@@ -56,7 +61,7 @@ export interface IControl {
   setMessages(messages: IFieldMessages): void;
   setOptions(options: string[]): void;
   setDisabled(disabled: boolean): void;
-  /** The browser's own check finds something wrong (Import waits until it is fixed). */
+  /** An error of the browser's own check is shown (Import waits until it is fixed). */
   readonly invalid: boolean;
   refresh(): void;
 }
@@ -72,8 +77,11 @@ export class FieldControl implements IControl {
   private value = '';
   private messages: IFieldMessages = {};
   private options: string[];
+  /** The person changed the text (not only visited the control): its errors show from then on. */
   private touched = false;
-  private browserMessage = '';
+  /** The text on screen came from the kernel (prefill, code), not from an edit made here. */
+  private fromKernel = true;
+  private browserBlocks = false;
 
   constructor(readonly spec: IFieldSpec, private readonly host: IFieldHost) {
     const controlId = uniqueId('mi-control');
@@ -119,12 +127,6 @@ export class FieldControl implements IControl {
     }
     const event = control instanceof HTMLSelectElement || kind === 'checkbox' ? 'change' : 'input';
     control.addEventListener(event, () => this.onInput());
-    control.addEventListener('blur', () => {
-      if (!this.touched) {
-        this.touched = true;
-        this.refresh();
-      }
-    });
     this.el.append(this.labelElement, control);
     if (this.datalist) {
       this.el.append(this.datalist);
@@ -134,7 +136,7 @@ export class FieldControl implements IControl {
   }
 
   get invalid(): boolean {
-    return this.browserMessage !== '';
+    return this.browserBlocks;
   }
 
   setValue(value: unknown): void {
@@ -142,7 +144,10 @@ export class FieldControl implements IControl {
     if (this.host.pending(this.spec.key)) {
       return; // the person is typing: what the kernel holds is older than what is on screen
     }
-    this.value = text;
+    if (text !== this.value) {
+      this.value = text;
+      this.fromKernel = true; // (the kernel echoing what was typed leaves it the person's)
+    }
     this.show();
     this.refresh();
   }
@@ -173,7 +178,7 @@ export class FieldControl implements IControl {
     if (control instanceof HTMLInputElement && control.type === 'checkbox') {
       control.checked = this.value === 'true';
     } else if (control instanceof HTMLSelectElement) {
-      fillSelect(control, this.options, this.value, this.spec.placeholder ?? '');
+      fillSelect(control, this.options, this.value, this.spec.option_labels ?? this.spec.placeholder ?? '');
     } else if (control.value !== this.value) {
       control.value = this.value; // (unchanged text is left alone, so the caret stays)
     }
@@ -189,6 +194,7 @@ export class FieldControl implements IControl {
 
   private onInput(): void {
     this.touched = true;
+    this.fromKernel = false;
     const text = this.read();
     if (text !== this.value) {
       this.value = text;
@@ -198,17 +204,24 @@ export class FieldControl implements IControl {
   }
 
   refresh(): void {
-    const before = this.browserMessage;
-    this.browserMessage =
-      this.touched || this.value.trim() !== ''
-        ? checkValue({ ...(this.spec.schema ?? {}), required: this.spec.required === true }, this.value, this.spec.key)
-        : '';
-    const kernelError = this.host.pending(this.spec.key) ? '' : (this.messages.error ?? '');
-    const warning = this.host.pending(this.spec.key) ? '' : (this.messages.warning ?? '');
-    showMessage(this.messageElement, this.control, pickMessage(this.browserMessage, kernelError, warning,
-                                                               this.messages.hint ?? ''));
+    const before = this.browserBlocks;
+    const schema = { ...(this.spec.schema ?? {}), required: this.spec.required === true };
+    // A blank field shows no error until the person changes it or an import is tried: a new form is not a
+    // wrong one. A value the kernel put there (a folder's prefill) is not the person's doing either, but a
+    // non-blank one that is wrong shows at once: it came from the folder, and it must be fixed before importing.
+    const shown = pickMessage({
+      browser: checkValue(schema, this.value, this.spec.key),
+      error: this.messages.error,
+      warning: this.messages.warning,
+      hint: this.messages.hint,
+      pending: this.host.pending(this.spec.key),
+      fromKernel: this.fromKernel,
+      reveal: this.touched || this.host.attempted() || !isBlank(schema, this.value)
+    });
+    this.browserBlocks = shown.browserBlocks;
+    showMessage(this.messageElement, this.control, shown);
     this.el.classList.toggle('mi-invalid', this.messageElement.dataset.level === 'error');
-    if ((before === '') !== (this.browserMessage === '')) {
+    if (before !== this.browserBlocks) {
       this.host.checked();
     }
   }

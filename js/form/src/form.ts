@@ -85,6 +85,7 @@ export class FormView {
     this.listen('values', () => this.showValues());
     this.listen('messages', () => this.showMessages());
     this.listen('answered', () => this.onAnswered());
+    this.listen('attempted', () => this.showMessages()); // (issue 10: every field's error shows)
     this.listen('options', () => this.showOptions());
     this.listen('disabled', () => this.showDisabled());
     this.listen('header', () => this.showHeader());
@@ -176,6 +177,7 @@ export class FormView {
     const host = {
       edit: (key: string, value: unknown) => this.edit(key, value),
       pending: (key: string) => this.edits.pending(key),
+      attempted: () => this.model.get('attempted') === true, // (issue 10: errors show once an import was tried)
       checked: () => this.showButtons()
     };
     const built: HTMLElement[] = [];
@@ -355,7 +357,7 @@ export class FormView {
       parts.push(list);
     }
     if (run.result_id) {
-      const result = element('div', 'mi-result', 'Model id ');
+      const result = element('div', 'mi-result', `${this.label('model_id', 'Model id')} `);
       result.appendChild(element('code', '', run.result_id));
       if (run.snippet) {
         result.appendChild(element('pre', 'mi-snippet', run.snippet));

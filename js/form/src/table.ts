@@ -1,14 +1,22 @@
 /**
  * An editable table field (parameters, packages): rows added, removed and moved with real buttons, each cell
- * checked in the browser against its column's schema and showing the kernel's message for it (`cells`
- * "row.column", rows from 0), once the kernel has answered the table's last edit. Every edit sends the new list.
+ * checked in the browser against its column's schema until the kernel has answered the table's last edit, then
+ * showing the kernel's message for it (`cells` "row.column", rows from 0). Every edit sends the new list.
  */
-import { checkValue } from './check';
+import { checkValue, isBlank } from './check';
 import { element, fillSelect, pickMessage, showMessage, uniqueId } from './dom';
 import type { IColumn, IControl, IFieldHost, IFieldMessages, IFieldSpec } from './field';
 
 type Row = Record<string, string>;
 type CellControl = HTMLInputElement | HTMLSelectElement;
+
+/** What a row's messages depend on besides its text; kept beside `rows`, moved and removed with them. */
+interface IRowMark {
+  /** The person changed a cell of the row: the errors of all its cells show (a version needs a restraint). */
+  touched: boolean;
+  /** The row came from the kernel (a prefill, code), not from an edit made here. */
+  fromKernel: boolean;
+}
 
 export class TableControl implements IControl {
   readonly el = element('div', 'mi-table');
@@ -18,6 +26,9 @@ export class TableControl implements IControl {
   private readonly addButton: HTMLButtonElement;
   private readonly messageElement = element('div', 'mi-message');
   private rows: Row[] = [];
+  private marks: IRowMark[] = [];
+  /** The person changed the table (a cell, or added, moved or removed a row). */
+  private edited = false;
   private messages: IFieldMessages = {};
   private disabled = false;
   private browserInvalid = false;
@@ -67,7 +78,11 @@ export class TableControl implements IControl {
     if (this.host.pending(this.spec.key)) {
       return;
     }
-    this.rows = Array.isArray(value) ? value.map(row => ({ ...(row as Row) })) : [];
+    const rows = Array.isArray(value) ? value.map(row => ({ ...(row as Row) })) : [];
+    if (JSON.stringify(rows) !== JSON.stringify(this.rows)) {
+      this.rows = rows;
+      this.marks = rows.map(() => ({ touched: false, fromKernel: true }));
+    }
     this.renderRows();
   }
 
@@ -102,17 +117,17 @@ export class TableControl implements IControl {
         const column = columns.find(c => c.key === control.dataset.key)!;
         const text = String(row?.[column.key] ?? '');
         if (control instanceof HTMLSelectElement) {
-          fillSelect(control, column.options ?? [], text);
+          fillSelect(control, column.options ?? [], text, column.option_labels ?? {});
         } else if (control.value !== text) {
           control.value = text;
         }
-        control.setAttribute('aria-label', `${column.label ?? column.key} in row ${index + 1}`);
+        control.setAttribute('aria-label', this.words('cell', '{column} in row {row}', index, column.label ?? column.key));
         control.disabled = this.disabled;
       }
       const [up, down, remove] = Array.from(tr.querySelectorAll<HTMLButtonElement>('.mi-row-actions button'));
-      name(up, `Move row ${index + 1} up`, this.disabled || index === 0);
-      name(down, `Move row ${index + 1} down`, this.disabled || index === this.rows.length - 1);
-      name(remove, `Remove row ${index + 1}`, this.disabled);
+      name(up, this.words('up', 'Move row {row} up', index), this.disabled || index === 0);
+      name(down, this.words('down', 'Move row {row} down', index), this.disabled || index === this.rows.length - 1);
+      name(remove, this.words('remove', 'Remove row {row}', index), this.disabled);
     });
     this.refresh();
   }
@@ -139,12 +154,6 @@ export class TableControl implements IControl {
       control.addEventListener(control instanceof HTMLSelectElement ? 'change' : 'input', () =>
         this.editCell(tr, column.key, control.value)
       );
-      control.addEventListener('blur', () => {
-        if (!control.dataset.touched) {
-          control.dataset.touched = 'true';
-          this.refresh();
-        }
-      });
       td.append(control, message);
     }
     const actions = tr.insertCell();
@@ -169,16 +178,28 @@ export class TableControl implements IControl {
     return tr;
   }
 
+  /** A button's or cell's name in the form's language (the kernel sends `row_words`), row numbered from 1. */
+  private words(key: string, english: string, index: number, column = ''): string {
+    const template = this.spec.row_words?.[key] || english;
+    return template.replace('{row}', String(index + 1)).replace('{column}', column);
+  }
+
   private cellControls(tr: HTMLTableRowElement): CellControl[] {
     return Array.from(tr.querySelectorAll<CellControl>('.mi-control'));
   }
 
-  private commit(rows: Row[]): void {
+  private commit(rows: Row[], marks: IRowMark[]): void {
+    this.marks = marks;
+    this.edited = true;
     if (JSON.stringify(rows) !== JSON.stringify(this.rows)) {
       this.rows = rows;
       this.host.edit(this.spec.key, rows.map(row => ({ ...row })));
     }
     this.renderRows();
+  }
+
+  private copiedMarks(): IRowMark[] {
+    return this.rows.map((_, index) => ({ ...(this.marks[index] ?? { touched: false, fromKernel: false }) }));
   }
 
   private editCell(tr: HTMLTableRowElement, key: string, text: string): void {
@@ -188,8 +209,9 @@ export class TableControl implements IControl {
       return;
     }
     rows[index][key] = text;
-    tr.querySelector<CellControl>(`.mi-control[data-key="${CSS.escape(key)}"]`)!.dataset.touched = 'true';
-    this.commit(rows);
+    const marks = this.copiedMarks();
+    marks[index] = { touched: true, fromKernel: false };
+    this.commit(rows, marks);
   }
 
   private addRow(): void {
@@ -197,7 +219,8 @@ export class TableControl implements IControl {
     for (const column of this.columns()) {
       row[column.key] = column.default ?? '';
     }
-    this.commit([...this.rows.map(r => ({ ...r })), row]);
+    const marks = [...this.copiedMarks(), { touched: false, fromKernel: false }];
+    this.commit([...this.rows.map(r => ({ ...r })), row], marks);
     const added = this.body.rows[this.body.rows.length - 1];
     (added?.querySelector<CellControl>('.mi-control') ?? this.addButton).focus();
   }
@@ -205,7 +228,9 @@ export class TableControl implements IControl {
   private removeRow(index: number): void {
     const rows = this.rows.map(r => ({ ...r }));
     rows.splice(index, 1);
-    this.commit(rows);
+    const marks = this.copiedMarks();
+    marks.splice(index, 1);
+    this.commit(rows, marks);
     const next = this.body.rows[Math.min(index, rows.length - 1)];
     (next?.querySelector<HTMLButtonElement>('.mi-remove') ?? this.addButton).focus();
   }
@@ -217,7 +242,9 @@ export class TableControl implements IControl {
       return;
     }
     [rows[index], rows[target]] = [rows[target], rows[index]];
-    this.commit(rows);
+    const marks = this.copiedMarks();
+    [marks[index], marks[target]] = [marks[target], marks[index]];
+    this.commit(rows, marks);
     const tr = this.body.rows[target];
     const same = tr.querySelector<HTMLButtonElement>(step < 0 ? '.mi-move-up' : '.mi-move-down')!;
     const other = tr.querySelector<HTMLButtonElement>(step < 0 ? '.mi-move-down' : '.mi-move-up')!;
@@ -227,24 +254,36 @@ export class TableControl implements IControl {
   refresh(): void {
     const before = this.browserInvalid;
     const pending = this.host.pending(this.spec.key);
-    const cells = pending ? {} : (this.messages.cells ?? {});
+    const attempted = this.host.attempted();
+    const cells = this.messages.cells ?? {};
     const columns = this.columns();
     let invalid = false;
     Array.from(this.body.rows).forEach((tr, index) => {
+      // A row added here shows no error until the person types in it (or an import is tried); a row the
+      // kernel put there (a folder's prefill) is not blank, so what is wrong with it shows at once.
+      const mark = this.marks[index] ?? { touched: false, fromKernel: false };
+      const rowRevealed = attempted || mark.touched || mark.fromKernel;
       for (const control of this.cellControls(tr)) {
         const column = columns.find(c => c.key === control.dataset.key);
         const text = control.value;
-        const browser =
-          column && (control.dataset.touched || text.trim() !== '') ? checkValue(column.schema, text, column.key) : '';
-        invalid = invalid || browser !== '';
-        showMessage(control.nextElementSibling as HTMLElement, control,
-                    pickMessage(browser, cells[`${index}.${control.dataset.key}`] ?? ''));
+        const shown = pickMessage({
+          browser: column ? checkValue(column.schema, text, column.key) : '',
+          error: cells[`${index}.${control.dataset.key}`],
+          pending,
+          fromKernel: mark.fromKernel,
+          reveal: rowRevealed || !isBlank(column?.schema, text)
+        });
+        invalid = invalid || shown.browserBlocks;
+        showMessage(control.nextElementSibling as HTMLElement, control, shown);
       }
-      showMessage(tr.querySelector<HTMLElement>('.mi-row-message')!, null, pickMessage('', cells[String(index)] ?? ''));
+      const rowShown = pickMessage({ browser: '', error: cells[String(index)], pending, fromKernel: false,
+                                     reveal: rowRevealed });
+      showMessage(tr.querySelector<HTMLElement>('.mi-row-message')!, null, rowShown);
       tr.classList.toggle('mi-invalid', tr.querySelector('.mi-message[data-level="error"]') !== null);
     });
     showMessage(this.messageElement, null,
-                pickMessage('', pending ? '' : (this.messages.error ?? ''), pending ? '' : (this.messages.warning ?? '')));
+                pickMessage({ browser: '', error: this.messages.error, warning: this.messages.warning, pending,
+                              fromKernel: false, reveal: attempted || this.edited || this.rows.length > 0 }));
     this.browserInvalid = invalid;
     if (before !== invalid) {
       this.host.checked();
