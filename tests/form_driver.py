@@ -16,6 +16,14 @@ def import_enabled(form) -> bool:
     return bool(shown and shown.get("enabled", True))
 
 
+def import_blocked(form) -> bool:
+    """Import cannot start: a click, as the browser sends it (a form nobody tried to import yet lets it be clicked,
+    to show what is missing), starts nothing, and then the button waits until nothing blocks."""
+    if import_enabled(form):
+        click(form, "import")
+    return not form.busy and form.status == "draft" and not form.model_id and not import_enabled(form)
+
+
 def click(form, action: str) -> None:
     form.widget._handle(form.widget, {"kind": "click", "id": action}, [])
 

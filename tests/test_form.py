@@ -15,7 +15,7 @@ from model_import_widget import Model, ModelImportForm, ModelList, Session, spec
 from model_import_widget.errors import (DuplicateModelError, ImportCancelledError, ImportFailedError, PackageError,
                                         SpecValidationError)
 from model_import_widget.widget.fields import FieldTraits, TableTraits
-from form_driver import button, click, import_enabled, notice, prompt, run_text, summary, type_in
+from form_driver import button, click, import_blocked, import_enabled, notice, prompt, run_text, summary, type_in
 from model_import_widget.spec import next_free_version
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "configs"
@@ -83,12 +83,17 @@ def test_fields_in_the_seeds_order_with_labels_and_tooltips_from_the_rule_table(
     assert form.fields["model_type"].options[1:] == [t.value for t in spec.ModelType]
 
 
-def test_an_empty_form_lists_what_is_required_and_cannot_submit(session):
+def test_an_empty_form_is_quiet_until_an_import_is_tried_then_lists_what_is_required(session):
     form = ModelImportForm(session)
     assert {e["field"] for e in form.errors} == {"model_version", "source_location", "model_type"}
-    assert not import_enabled(form)
-    assert "version is required" in form.fields["model_version"].error
-    assert "Fix these before importing" in summary(form)
+    assert "version is required" in form.fields["model_version"].error  # the kernel knows (the browser hides it)
+    # nothing tried yet: no list of problems, and Import can be clicked to find out what is missing
+    assert summary(form) == "" and import_enabled(form) and not form.widget.attempted
+    assert form.widget.run["text"] == "Draft: 3 problems to fix before importing"  # the status line counts them
+    click(form, "import")
+    assert form.widget.attempted and not import_enabled(form)
+    assert "Fix these before importing" in summary(form) and "Version: version is required" in summary(form)
+    assert session.client.list_models()["total_count"] == 0
     with pytest.raises(SpecValidationError) as info:
         form.submit()
     assert info.value.errors == form.errors
@@ -124,7 +129,7 @@ def test_each_field_rule_shows_at_its_field(session, tmp_path, key, typed, expec
     form.fields[key].value = typed
     assert expected in form.fields[key].error
     assert [e["field"] for e in form.errors] == [key]
-    assert not import_enabled(form)
+    assert import_blocked(form)
 
 
 def test_cross_field_rules_show_at_the_field_they_concern(session, tmp_path):
@@ -240,7 +245,7 @@ def test_prefill_shows_lint_beside_the_field(session, tmp_path):
     (folder / "model" / "config.json").write_text('{"model_type": "PyTorch", // a comment\n "model_algorithm": "x"}')
     form = ModelImportForm.from_folder(folder, session)
     assert "customize_service.py" in form.fields["source_location"].error  # the import would fail: it blocks
-    assert not import_enabled(form)
+    assert import_blocked(form)
     (folder / "model" / "customize_service.py").write_text("class Service:\n    pass\n")
     (folder / "model" / "my weights.pth").write_bytes(b"w")
     form.prefill_from_folder(folder)
@@ -671,7 +676,7 @@ def test_a_package_fixed_on_disk_is_checked_again_from_the_form(session, tmp_pat
     form = valid_form(session, folder, model_type="PyTorch")
     message = form.fields["source_location"].error
     assert message.count("model/config.json") == 1 and "model/customize_service.py is missing" in message
-    assert not import_enabled(form) and button(form, "check_again") is not None
+    assert import_blocked(form) and button(form, "check_again") is not None
     (folder / "model" / "config.json").write_text(json.dumps({"model_type": "PyTorch"}))
     (folder / "model" / "customize_service.py").write_text("class Service:\n    pass\n")
     click(form, "check_again")
@@ -735,7 +740,7 @@ def test_an_edit_from_the_browser_is_checked_and_answered_with_its_messages(sess
     type_in(form, "model_version", "01.0.0")
     assert form.fields["model_version"].value == "01.0.0" and form.widget.answered == 1
     assert "— got 01.0.0" in form.widget.messages["model_version"]["error"]  # in the same update as the answer
-    assert not import_enabled(form)
+    assert import_blocked(form)
     type_in(form, "input_params", [{"url": "/", "param_name": "x", "param_type": "number", "evil": "dropped"}])
     assert form.fields["input_params"].value == [{"url": "/", "param_name": "x", "param_type": "number"}]
     form.busy = True  # while an import runs, the fields take no edit

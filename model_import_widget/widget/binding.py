@@ -255,20 +255,20 @@ class Binding:
             if key in ("installer", "wait"):
                 continue
             if key in ("input_params", "output_params"):
-                rows = [{k: v for k, v in r.items() if str(v).strip()} for r in field.value]
+                rows = [{k: v for k, v in r.items() if str(v).strip(spec.STRIP_CHARS)} for r in field.value]
                 if rows:
                     data[key] = rows
             elif key == "dependencies":
-                rows = [{k: v for k, v in r.items() if str(v).strip()} for r in field.value]
+                rows = [{k: v for k, v in r.items() if str(v).strip(spec.STRIP_CHARS)} for r in field.value]
                 if rows:
                     data[key] = [{"installer": self.fields["installer"].value or "pip", "packages": rows}]
-            elif field.value.strip():
-                data[key] = field.value.strip()
+            elif field.value.strip(spec.STRIP_CHARS):
+                data[key] = field.value.strip(spec.STRIP_CHARS)
         return data
 
     def current(self, key: str) -> Any:
         field = self.fields[key]
-        return field.value if isinstance(field.value, list) else field.value.strip()
+        return field.value if isinstance(field.value, list) else field.value.strip(spec.STRIP_CHARS)
 
     def as_field_value(self, key: str, value: Any) -> Any:
         """An SDK value as the field would hold it (to compare with what is typed)."""

@@ -172,7 +172,9 @@ class ModelImportForm(HasTraits):
         blocking = [e for e in self.errors if e.get("type") != "package"]
         self.widget.buttons = [
             {"id": "import", "label": t("Import model"), "style": "primary", "needs_checked": True,
-             "enabled": not blocking and not self.busy and not (self._duplicate_blocks())},
+             # a blank form's Import is clickable: a click shows every problem (until then fields are quiet);
+             # once an import was tried, it waits until nothing blocks
+             "enabled": not (blocking and self.widget.attempted) and not self.busy and not self._duplicate_blocks()},
             {"id": "cancel", "label": t("Cancel"), "visible": self.busy},
             {"id": "code", "label": t("Hide code" if self._code_shown else "Show code")},
             {"id": "insert_code", "label": t("Insert code below")},
@@ -193,7 +195,8 @@ class ModelImportForm(HasTraits):
     def _set_summary(self, errors: list[dict]) -> None:
         said = lambda e: i18n.error_message(e, self.language) if "type" in e else e["message"]  # noqa: E731
         lines = [f"{self._binding.where(e['field'], self.language)}: "
-                 f"{self._binding.in_screen_words(said(e), self.language)}" for e in errors]
+                 f"{self._binding.in_screen_words(said(e), self.language)}" for e in errors] if self.widget.attempted \
+            else []  # the list of problems shows once an import was tried (each field shows its own once touched)
         self.widget.summary = {"title": i18n.text("Fix these before importing:", self.language), "lines": lines} \
             if lines else {}
         if self.status == "draft":
@@ -435,6 +438,8 @@ class ModelImportForm(HasTraits):
         """Import the model as the button does. With wait=True, block and return the Model (or raise).
         With publish=False, check the fields and the package and return a local Model, registered nowhere (status
         `local`); its `publish_model()` imports it later."""
+        if not self.widget.attempted:  # an import was tried: every field's error and the list of them show
+            self.widget.attempted = True
         self._relint()
         self._recheck()
         if self.errors:
@@ -480,7 +485,6 @@ class ModelImportForm(HasTraits):
         return model
 
     def _submit_clicked(self, confirm: bool = False) -> None:
-        self.widget.attempted = True  # an import was tried: the browser shows every field's error from now on
         try:
             self.submit(wait=False, confirm=confirm)
         except (SpecValidationError, DuplicateModelError, _NeedsConfirmation):

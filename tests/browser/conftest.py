@@ -67,6 +67,27 @@ SETTINGS_OVERRIDES = {
 }
 SCREENSHOT_DIR = Path(tempfile.gettempdir()) / "model_import_widget-screenshots"
 
+COLOR_OF = """([element, variable]) => {
+    const probe = document.createElement('span');
+    probe.style.color = `var(${variable})`;
+    document.body.appendChild(probe);
+    const wanted = getComputedStyle(probe).color;
+    probe.remove();
+    return [getComputedStyle(element).color, wanted];
+}"""
+"""[an element's colour, the colour a CSS variable names], for page.evaluate: a theme's colour, as rendered."""
+
+
+def goto_notebook(page: Page, served: "Lab", app: str, name: str) -> None:
+    """Opens notebook `name` of `served` (JupyterLab or Notebook 7), waits for its kernel and runs all its cells."""
+    page.goto(f"{served.url}/lab/tree/{name}?reset" if app == "jupyterlab" else f"{served.url}/notebooks/{name}")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                           " && window.jupyterapp.shell.currentWidget.sessionContext"
+                           " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+                           " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel")
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-NotebookPanel").first.wait_for()
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05, what: str = "") -> Any:
     """Polls `predicate` until it returns something truthy; fails with `what` after `timeout` seconds."""

@@ -76,14 +76,14 @@ def test_the_form_imports_into_modelarts_after_confirmation(nb: OpenNotebook, cl
     assert len(cloud.creates()) == creates_before  # nothing sent before the person confirms
     form.get_by_role("button", name="Confirm import").click()
     status = form.locator(".mi-status")
-    expect(status).to_have_text("Published", timeout=30_000)
+    expect(status).to_have_text("Published cloud_digits 1.0.0", timeout=30_000)
     model_id = form.locator(".mi-result code").inner_text()
     assert model_id in cloud.models
     sent = cloud.models[model_id]["request"]
     assert sent["model_name"] == "cloud_digits" and "/notebook-uploads/" in sent["source_location"]
     assert any(k.endswith("model/weights.pth") for k in cloud.obs.list_keys(cloud.bucket, "notebook-uploads/"))
     assert len(cloud.creates()) == creates_before + 1
-    expect(page.locator(".mi-static-summary")).to_have_text(re.compile(r"published, id " + re.escape(model_id)))
+    expect(page.locator(".mi-static-summary")).to_have_text(re.compile(r"published \(id " + re.escape(model_id) + r"\)"))
 
 
 def test_cloud_badge_screenshot(nb: OpenNotebook, screenshot_dir: Path):

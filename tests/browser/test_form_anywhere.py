@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from playwright.sync_api import Browser, expect
 
-from .conftest import Lab, _note_outside, serve
+from .conftest import Lab, _note_outside, goto_notebook, serve
 
 pytestmark = pytest.mark.slow
 
@@ -55,16 +55,9 @@ def test_the_form_works_with_our_extension_disabled(server, browser: Browser, sc
     page = context.new_page()
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        page.goto(f"{served.url}/lab/tree/anywhere.ipynb?reset" if app == "jupyterlab"
-                  else f"{served.url}/notebooks/anywhere.ipynb")
-        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                               " && window.jupyterapp.shell.currentWidget.sessionContext"
-                               " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                               " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel")
+        goto_notebook(page, served, app, "anywhere.ipynb")
         plugins = page.evaluate("() => Array.from(window.jupyterapp.listPlugins ? window.jupyterapp.listPlugins() : [])")
         assert not any(p.startswith("model-import-widget") for p in plugins), "our extension is still on"
-        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-NotebookPanel").first.wait_for()
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         form = page.locator(".mi-form")
         version = form.locator(".mi-field[data-field='model_version'] input")
         expect(version).to_have_value("1.0.0", timeout=30_000)

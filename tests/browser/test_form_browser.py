@@ -197,14 +197,16 @@ def test_sections_and_prefilled_fields_render(nb: OpenNotebook):
     expect(cell(page, "dependencies", "Version", 1)).to_have_value("1.24.4")
     expect(cell(page, "dependencies", "Restraint", 1)).to_have_value("ATLEAST")
 
-    # Nothing typed yet: the version is what is missing. The summary says so; the field itself stays quiet until the
-    # person changes it or tries to import (a blank field is not yet a wrong one).
+    # Nothing typed yet: the version is what is missing. The status line counts it; the field itself stays quiet
+    # until the person changes it or tries to import (a blank field is not yet a wrong one), and Import can be
+    # clicked to find out (test_a_blank_form_shows_no_error_until_changed_or_an_import_is_tried clicks it).
     version = control_of(page, "model_version")
     expect(message_of(page, version)).to_be_empty()
     expect(version).not_to_have_attribute("aria-invalid", "true")
     expect(form_of(page).locator(".mi-message[data-level='error']")).to_have_count(0)
-    expect(import_button(page)).to_be_disabled()
-    expect(form_of(page).locator(".mi-summary")).to_contain_text(VERSION_REQUIRED)
+    expect(form_of(page).locator(".mi-status")).to_have_text("Draft: 1 problem to fix before importing")
+    expect(form_of(page).locator(".mi-summary")).to_be_hidden()
+    expect(import_button(page)).to_be_enabled()
 
 
 def test_readme_screenshots(nb: OpenNotebook, screenshot_dir: Path):
@@ -214,7 +216,7 @@ def test_readme_screenshots(nb: OpenNotebook, screenshot_dir: Path):
     retype(version, "01.0.0")
     expect(message_of(page, version)).to_have_text(VERSION_BAD)
     wait_until(lambda: nb.kernel.eval("form.fields['model_version'].value") == "01.0.0", what="the kernel to catch up")
-    expect(form_of(page).locator(".mi-summary-line")).to_have_count(1)
+    expect(form_of(page).locator(".mi-status")).to_have_text("Draft: 1 problem to fix before importing")
     version.blur()
 
     out_dir = Path(os.environ.get(SCREENSHOTS_ENV) or screenshot_dir)
@@ -309,7 +311,7 @@ def test_once_the_kernel_has_answered_the_version_message_and_import_agree(nb: O
             expect(message).to_have_text(kernel_error)
             expect(version).to_have_attribute("aria-invalid", "true")
             expect(import_button(page)).to_be_disabled()
-            expect(form_of(page).locator(".mi-summary")).to_contain_text(f"model_version: {kernel_error}")
+            expect(form_of(page).locator(".mi-status")).to_have_text("Draft: 1 problem to fix before importing")
     finally:
         retype(version, "1.0.0")
         wait_until(lambda: kernel.eval("form.fields['model_version'].value") == "1.0.0", what="the version back")
@@ -327,7 +329,8 @@ def test_a_blank_form_shows_no_error_until_changed_or_an_import_is_tried(nb: Ope
     errors_shown = blank.locator(".mi-message[data-level='error']")
     expect(errors_shown).to_have_count(0)
     expect(blank.locator("[aria-invalid='true']")).to_have_count(0)
-    expect(blank.locator(".mi-summary")).to_contain_text(required["model_version"])  # what blocks importing, still
+    expect(blank.locator(".mi-summary")).to_be_hidden()  # nothing tried yet: no list of problems either
+    expect(blank.locator(".mi-status")).to_have_text("Draft: 3 problems to fix before importing")  # but counted
     expect(blank.locator(".mi-field[data-field='model_name'] .mi-message")).to_have_attribute("data-level", "hint")
 
     # A field the person changed shows its error (here: typed, then emptied again); the others stay quiet.
@@ -337,10 +340,20 @@ def test_a_blank_form_shows_no_error_until_changed_or_an_import_is_tried(nb: Ope
     expect(blank.locator(".mi-field[data-field='model_version'] .mi-message")).to_have_text(required["model_version"])
     expect(errors_shown).to_have_count(1)
 
-    # Import: the click as the browser sends it (Import is held back while the kernel finds errors, so a person's
-    # click cannot reach a disabled button yet); from then on every field's error shows.
-    kernel.run("blank.widget._handle(blank.widget, {'kind': 'click', 'id': 'import'}, [])")
-    assert kernel.eval("blank.widget.attempted") is True
+    # A version error shows: Import waits for it. Made valid again (the other fields untouched, quiet), Import can be
+    # clicked, and the click shows every field's error and the list of them.
+    import_blank = blank.get_by_role("button", name="Import model")
+    expect(import_blank).to_be_disabled()
+    version.fill("1.0.0")
+    expect(errors_shown).to_have_count(0)
+    expect(import_blank).to_be_enabled()
+    import_blank.click()
+    wait_until(lambda: kernel.eval("blank.widget.attempted") is True, what="the click to arrive")
+    required.pop("model_version")
+    expect(blank.locator(".mi-summary-line")).to_have_text([f"Source location: {required['source_location']}",
+                                                           f"Model type: {required['model_type']}"])
+    expect(import_blank).to_be_disabled()
+    assert kernel.eval("blank.status") == "draft" and kernel.eval("blank.model_id") == ""
     for key, text in required.items():
         field = blank.locator(f".mi-field[data-field='{key}']")
         expect(field.locator(".mi-message")).to_have_text(text)
@@ -352,10 +365,10 @@ def test_blank_name_hint_and_the_kernels_suggestion(nb: OpenNotebook):
     page, kernel = nb.page, nb.kernel
     name = control_of(page, "model_name")
     message = message_of(page, name)
-    generated = kernel.eval("form.fields['model_name'].placeholder")
+    generated = kernel.eval("form._generated_name")
     assert re.fullmatch(r"model-\d{8}-\d{6}-[0-9a-f]{4}", generated), generated
     expect(name).to_have_value("")
-    expect(name).to_have_attribute("placeholder", generated)
+    expect(name).to_have_attribute("placeholder", "blank: a name is generated")
     expect(message).to_have_text(f"A name will be generated: {generated}")
     expect(message).to_have_attribute("data-level", "hint")
 
@@ -365,7 +378,8 @@ def test_blank_name_hint_and_the_kernels_suggestion(nb: OpenNotebook):
     wait_until(lambda: kernel.eval("form.fields['model_name'].value") == "digit recognition")
     kernel_message = kernel.eval("form.fields['model_name'].error")
     assert "try 'digit_recognition'" in kernel_message
-    expect(form_of(page).locator(".mi-summary-line")).to_have_text([f"model_name: {kernel_message}"])
+    expect(message).to_have_text(kernel_message)
+    expect(form_of(page).locator(".mi-status")).to_have_text("Draft: 1 problem to fix before importing")
     expect(import_button(page)).to_be_disabled()
 
     name.fill("")
@@ -418,7 +432,7 @@ def test_import_publishes_and_shows_the_model_id(nb: OpenNotebook):
 
     import_button(page).click()
     status = form_of(page).locator(".mi-status")
-    expect(status).to_have_text("Published", timeout=30_000)
+    expect(status).to_have_text("Published digit_recognition 1.0.0", timeout=30_000)
     expect(status).to_have_class(re.compile(r"\bmi-status-published\b"))
     model_id = form_of(page).locator(".mi-result code")
     expect(model_id).to_be_visible()
@@ -429,7 +443,7 @@ def test_import_publishes_and_shows_the_model_id(nb: OpenNotebook):
     expect(import_button(page)).to_be_enabled()
     # The line under the form, which stays readable in the saved notebook, follows the import.
     expect(page.locator(".jp-Cell").nth(1).locator(".mi-static-summary")).to_have_text(
-        f"Model import: digit_recognition 1.0.0 (PyTorch) — published, id {shown_id}")
+        f"Model import: digit_recognition 1.0.0 (PyTorch) — published (id {shown_id})")
     kernel.run("from model_import_widget import Model\n"
                "imported = Model(Session(backend='embedded', home='.model_import_widget'),"
                " model_id=form.model_id).get_model_info()")
@@ -466,6 +480,6 @@ def test_a_package_fixed_on_disk_is_checked_again_and_imports(nb: OpenNotebook):
     import_button(page).click()
     wait_until(lambda: kernel.eval("form.status") == "published" and kernel.eval("form.model_id") not in ("", earlier_id),
                timeout=30, what="the new import to publish")
-    expect(form_of(page).locator(".mi-status")).to_have_text("Published")
+    expect(form_of(page).locator(".mi-status")).to_have_text("Published bare_model 1.0.0")
     expect(form_of(page).locator(".mi-result code")).to_have_text(kernel.eval("form.model_id"))
     assert kernel.eval("form._model.get_model_info()['model_name']") == "bare_model"

@@ -30,7 +30,8 @@ def nb(open_notebook) -> OpenNotebook:
 def test_a_hostile_description_is_shown_as_text_and_never_runs(nb: OpenNotebook):
     form = nb.page.locator(".mi-form")
     expect(form.locator(".mi-field[data-field='description'] textarea")).to_have_value(HOSTILE)
-    expect(form.locator(".mi-summary")).to_contain_text("<=>")  # the rule names the characters, as text
+    # the rule names the characters, as text (a prefilled wrong value shows its error at once)
+    expect(form.locator(".mi-field[data-field='description'] .mi-message")).to_contain_text("<=>")
     assert form.locator("img").count() == 0
     assert nb.page.evaluate("() => window.__pwned") is None
 

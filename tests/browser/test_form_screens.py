@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import Lab, _note_outside, serve, wait_until
+from .conftest import Lab, _note_outside, goto_notebook, serve, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -84,14 +84,7 @@ def test_a_first_time_user_sees_true_status_explained_choices_and_chinese(served
     shot = lambda name: page.locator(".mi-form").screenshot(  # noqa: E731
         path=str(screenshot_dir / f"screens-{app}-{name}.png"), animations="disabled", caret="hide")
     try:
-        page.goto(f"{server.url}/lab/tree/screens.ipynb?reset" if app == "jupyterlab"
-                  else f"{server.url}/notebooks/screens.ipynb")
-        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                               " && window.jupyterapp.shell.currentWidget.sessionContext"
-                               " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                               " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel")
-        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-NotebookPanel").first.wait_for()
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        goto_notebook(page, server, app, "screens.ipynb")
         form = page.locator(".mi-form")
         version = form.locator(".mi-field[data-field='model_version'] input")
 

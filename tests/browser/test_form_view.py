@@ -15,7 +15,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from model_import_widget import spec
 
-from .conftest import OpenNotebook, wait_until
+from .conftest import COLOR_OF, OpenNotebook, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -144,6 +144,13 @@ table_view, tables = drawn([{
 table = tables["input_params"]
 table_changes = []
 table.observe(lambda change: table_changes.append(change["new"]), "value")
+from model_import_widget import spec as _spec
+def table_check(change):  # the kernel's verdict on the rows, as the form gives it: the rule table's cell errors
+    data = {"model_version": "1.0.0", "source_location": "obs://bucket/dir/", "model_type": "MXNet",
+            "input_params": [{k: v for k, v in r.items() if v.strip()} for r in change["new"]]}
+    table.errors = {e["field"][len("input_params["):].replace("].", ".", 1): e["message"]
+                    for e in _spec.validate(data) if e["field"].startswith("input_params[")}
+table.observe(table_check, "value")
 table_view
 """
 
@@ -369,14 +376,6 @@ def test_browser_words_each_check_as_the_kernel_does(nb: OpenNotebook):
     assert dict(shown) == {f"case{i}": expected for i, (_, _, expected) in enumerate(CHECK_CASES)}
 
 
-COLOR_OF = """([element, variable]) => {
-    const probe = document.createElement('span');
-    probe.style.color = `var(${variable})`;
-    document.body.appendChild(probe);
-    const wanted = getComputedStyle(probe).color;
-    probe.remove();
-    return [getComputedStyle(element).color, wanted];
-}"""
 
 
 def test_light_and_dark_themes(nb: OpenNotebook, screenshot_dir):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from .conftest import OpenNotebook, wait_until
+from .conftest import COLOR_OF, OpenNotebook, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -117,14 +117,6 @@ FIT_PROBLEMS = """root => {
     return problems;
 }"""
 
-COLOR_OF = """([element, variable]) => {
-    const probe = document.createElement('span');
-    probe.style.color = `var(${variable})`;
-    document.body.appendChild(probe);
-    const wanted = getComputedStyle(probe).color;
-    probe.remove();
-    return [getComputedStyle(element).color, wanted];
-}"""
 
 
 @pytest.fixture(scope="module")

@@ -83,9 +83,12 @@ export class FormView {
     this.buildSections();
     this.listen('sections', () => this.buildSections());
     this.listen('values', () => this.showValues());
-    this.listen('messages', () => this.showMessages());
+    this.listen('messages', () => {
+      this.showMessages();
+      this.showButtons();
+    });
     this.listen('answered', () => this.onAnswered());
-    this.listen('attempted', () => this.showMessages()); // (issue 10: every field's error shows)
+    this.listen('attempted', () => { this.showMessages(); this.showButtons(); }); // every field's error shows
     this.listen('options', () => this.showOptions());
     this.listen('disabled', () => this.showDisabled());
     this.listen('header', () => this.showHeader());
@@ -287,7 +290,9 @@ export class FormView {
 
   private showButtons(): void {
     const buttons: IButton[] = this.model.get('buttons') ?? [];
-    const invalid = Array.from(this.controls.values()).some(control => control.invalid);
+    // what is on screen: a field showing an error (the kernel's or the browser's) holds Import back
+    const invalid = Array.from(this.controls.values()).some(control => control.invalid) ||
+      this.sections.querySelector('.mi-invalid') !== null;
     const made = buttons
       .filter(item => item.visible !== false && item.place !== 'header')
       .map(item => {
