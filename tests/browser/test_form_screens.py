@@ -129,6 +129,19 @@ def test_a_first_time_user_sees_true_status_explained_choices_and_chinese(served
             lambda: kernel_eval(page, "form.model_id"), what="the model id"))
         shot("published-light")
 
+        # after a reload the form comes back from the kernel as it is: this import's status and id, nothing older
+        published_id = kernel_eval(page, "form.model_id")
+        page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        wait_until(lambda: "mi-static-summary" in (server.root / "screens.ipynb").read_text(), what="the save")
+        page.reload()
+        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                               " && window.jupyterapp.shell.currentWidget.sessionContext"
+                               " && window.jupyterapp.shell.currentWidget.sessionContext.session")
+        expect(status(page)).to_have_text("Published digits 1.0.1", timeout=30_000)
+        expect(form.locator(".mi-result code")).to_have_text(published_id)
+        expect(page.locator(".mi-static-summary")).to_have_text(
+            f"Model import: digits 1.0.1 (PyTorch) — published (id {published_id})")
+
         page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
         page.wait_for_function("() => document.body.dataset.jpThemeName === 'JupyterLab Dark'")
         wait_until(lambda: status_colour(page) != green, what="the dark theme's colours")

@@ -73,6 +73,7 @@ export class FormView {
   private readonly listeners: Array<[string, (...args: any[]) => void]> = [];
 
   constructor(private readonly model: IModel) {
+    this.edits.start(Number(model.get('answered'))); // a view drawn again numbers on from the kernel's answers
     this.summary.setAttribute('role', 'alert');
     this.header.append(this.headerText, this.headerButtons);
     this.notice.setAttribute('role', 'status');

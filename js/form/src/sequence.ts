@@ -9,6 +9,17 @@ export class EditSequence {
   private answered = 0;
   private readonly lastEdit = new Map<string, number>();
 
+  /**
+   * Numbers this view's edits on from what the kernel has answered already: a view drawn again (a reloaded page,
+   * the form shown twice) must not number from 1, which the kernel's `answered` is past — those edits would never
+   * look answered, and Import would wait for ever.
+   */
+  start(answered: number): void {
+    if (this.sent === 0 && Number.isFinite(answered) && answered > 0) {
+      this.sent = this.answered = Math.floor(answered);
+    }
+  }
+
   /** Numbers a new edit of `key` (the one to send). */
   next(key: string): number {
     this.sent += 1;

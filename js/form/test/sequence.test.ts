@@ -56,3 +56,18 @@ test('reset forgets everything (a restarted kernel answers nothing)', () => {
   assert.equal(edits.busy, false);
   assert.equal(edits.pending('a'), false);
 });
+
+test('a view drawn again numbers its edits on from what the kernel answered before (a reloaded page)', () => {
+  const edits = new EditSequence();
+  edits.start(12); // the kernel's `answered` when this view was drawn
+  assert.equal(edits.busy, false);
+  const seq = edits.next('model_version');
+  assert.equal(seq, 13);
+  assert.equal(edits.pending('model_version'), true);
+  edits.answer(12); // what the kernel said before this view existed answers nothing new
+  assert.equal(edits.pending('model_version'), true);
+  edits.answer(13);
+  assert.equal(edits.busy, false);
+  edits.start(40); // only before the first edit
+  assert.equal(edits.next('x'), 14);
+});
