@@ -78,6 +78,21 @@ COLOR_OF = """([element, variable]) => {
 """[an element's colour, the colour a CSS variable names], for page.evaluate: a theme's colour, as rendered."""
 
 
+def write_notebook(path: Path, cells: list[str]) -> None:
+    """A notebook of these code cells on the Python 3 kernel."""
+    nbformat.write(nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source) for source in cells],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}), path)
+
+
+def new_context(browser: Browser, width: int, height: int, timeout_ms: int = 30_000) -> Any:
+    """A browser context of this viewport whose requests the network guard watches (only this machine)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.on("request", _note_outside)
+    context.set_default_timeout(timeout_ms)
+    return context
+
+
 def goto_notebook(page: Page, served: "Lab", app: str, name: str) -> None:
     """Opens notebook `name` of `served` (JupyterLab or Notebook 7), waits for its kernel and runs all its cells."""
     page.goto(f"{served.url}/lab/tree/{name}?reset" if app == "jupyterlab" else f"{served.url}/notebooks/{name}")
@@ -266,13 +281,8 @@ def open_notebook(lab: Lab, browser: Browser) -> Iterator[Callable[[str, list[st
     opened: list[tuple[Any, Kernel]] = []
 
     def open_(name: str, cells: list[str]) -> OpenNotebook:
-        notebook = nbformat.v4.new_notebook(
-            cells=[nbformat.v4.new_code_cell(source) for source in cells],
-            metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-        nbformat.write(notebook, lab.root / name)
-        context = browser.new_context(viewport={"width": 1280, "height": 1000})
-        context.on("request", _note_outside)
-        context.set_default_timeout(20_000)
+        write_notebook(lab.root / name, cells)
+        context = new_context(browser, 1280, 1000, timeout_ms=20_000)
         page = context.new_page()
         page.goto(f"{lab.url}/lab/tree/{name}?reset")
         page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"

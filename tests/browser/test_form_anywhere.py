@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 from typing import Iterator
 
-import nbformat
 import pytest
 from playwright.sync_api import Browser, expect
 
-from .conftest import Lab, _note_outside, goto_notebook, serve
+from .conftest import Lab, goto_notebook, new_context, serve, write_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -45,12 +44,8 @@ def server(request, tmp_path_factory) -> Iterator[tuple[str, Lab]]:
 
 def test_the_form_works_with_our_extension_disabled(server, browser: Browser, screenshot_dir):
     app, served = server
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(CELL)], metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    nbformat.write(notebook, served.root / "anywhere.ipynb")
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    context.on("request", _note_outside)
-    context.set_default_timeout(30_000)
+    write_notebook(served.root / "anywhere.ipynb", [CELL])
+    context = new_context(browser, 1280, 1000)
     errors: list[str] = []
     page = context.new_page()
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -9,11 +9,10 @@ import json
 import subprocess
 from typing import Iterator
 
-import nbformat
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import Lab, _note_outside, goto_notebook, serve, wait_until
+from .conftest import Lab, goto_notebook, new_context, serve, wait_until, write_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -74,12 +73,8 @@ def test_a_first_time_user_sees_true_status_explained_choices_and_chinese(served
     app, server = served
     fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
     assert fonts.strip(), "no font can show Chinese: scripts/setup.sh installs fonts-wqy-microhei (as root)"
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FORM_CELL)], metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    nbformat.write(notebook, server.root / "screens.ipynb")
-    context = browser.new_context(viewport={"width": 1100, "height": 1400})
-    context.on("request", _note_outside)
-    context.set_default_timeout(30_000)
+    write_notebook(server.root / "screens.ipynb", [FORM_CELL])
+    context = new_context(browser, 1100, 1400)
     page = context.new_page()
     shot = lambda name: page.locator(".mi-form").screenshot(  # noqa: E731
         path=str(screenshot_dir / f"screens-{app}-{name}.png"), animations="disabled", caret="hide")
