@@ -28,6 +28,11 @@ form = ModelImportForm.from_folder("./digits", Session(backend="embedded", home=
                                    model_name="digits")
 form
 """
+LIST_CELL = """
+from model_import_widget import ModelList
+models = ModelList(form._session, language="en")
+models
+"""
 BREAK_NEXT_IMPORT = """
 from model_import_widget.widget.run import ImportRun
 _real_progress = ImportRun._progress
@@ -73,7 +78,7 @@ def test_a_first_time_user_sees_true_status_explained_choices_and_chinese(served
     app, server = served
     fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
     assert fonts.strip(), "no font can show Chinese: scripts/setup.sh installs fonts-wqy-microhei (as root)"
-    write_notebook(server.root / "screens.ipynb", [FORM_CELL])
+    write_notebook(server.root / "screens.ipynb", [FORM_CELL, LIST_CELL])
     context = new_context(browser, 1100, 1400)
     page = context.new_page()
     shot = lambda name: page.locator(".mi-form").screenshot(  # noqa: E731
@@ -82,6 +87,8 @@ def test_a_first_time_user_sees_true_status_explained_choices_and_chinese(served
         goto_notebook(page, server, app, "screens.ipynb")
         form = page.locator(".mi-form")
         version = form.locator(".mi-field[data-field='model_version'] input")
+        models = page.locator(".mi-list")
+        expect(models.locator(".mi-list-empty")).to_be_visible()  # nothing imported yet
 
         # a draft says how many problems block it; grey examples say "e.g."; each choice says what it means
         expect(status(page)).to_have_text("Draft: 1 problem to fix before importing")
@@ -111,6 +118,12 @@ def test_a_first_time_user_sees_true_status_explained_choices_and_chinese(served
         red = status_colour(page)
         assert red[0] > 150 and red[0] > red[1] + 60, red
         shot("failed-light")
+        # the models list beside the form read the registry again: the failed model, and why, one click away
+        failed = models.locator(".mi-list-model").filter(has_text="digits")
+        expect(failed.locator(".mi-list-chip")).to_have_text("✕Failed")
+        failed.locator(".mi-list-events-button").click()
+        expect(models.locator(".mi-list-reason")).to_contain_text("Why it failed: Could not copy model/config.json")
+        models.screenshot(path=str(screenshot_dir / f"screens-{app}-list-failed-light.png"), animations="disabled")
 
         # mended on disk, checked again, imported: green, with the name and version
         kernel_run(page, MEND)
@@ -120,6 +133,7 @@ def test_a_first_time_user_sees_true_status_explained_choices_and_chinese(served
         expect(status(page)).to_have_text("Published digits 1.0.1", timeout=60_000)
         green = status_colour(page)
         assert green[1] > green[0] + 40 and green[1] > green[2], green
+        expect(models.locator(".mi-list-chip")).to_have_text(["✓Published", "✕Failed"])  # newest first
         expect(form.locator(".mi-result code")).to_have_text(wait_until(
             lambda: kernel_eval(page, "form.model_id"), what="the model id"))
         shot("published-light")
@@ -141,6 +155,7 @@ def test_a_first_time_user_sees_true_status_explained_choices_and_chinese(served
         page.wait_for_function("() => document.body.dataset.jpThemeName === 'JupyterLab Dark'")
         wait_until(lambda: status_colour(page) != green, what="the dark theme's colours")
         shot("published-dark")
+        models.screenshot(path=str(screenshot_dir / f"screens-{app}-list-dark.png"), animations="disabled")
         page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
 
         # Chinese: the status line, the table's buttons, the choices, the badge
