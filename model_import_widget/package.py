@@ -248,8 +248,8 @@ def _no_model_dir(report: PackageReport, folder: Path, walk: _Walk) -> None:
         report.problem(None, f"{folder} looks like the model folder itself: choose its parent "
                              f"({folder.resolve().parent}); ModelArts wants the folder that contains model/")
     else:
-        report.problem(None, "no model/ subfolder: ModelArts needs <this folder>/model/ holding config.json, "
-                             "customize_service.py and the model files")
+        report.problem(None, f"no model/ folder in {folder}: an import needs {folder / 'model'}/ holding config.json, "
+                             "customize_service.py and the model files (or choose the folder that contains model/)")
 
 
 def _read_config(report: PackageReport, folder: Path, walk: _Walk, rel: str) -> ConfigFile | None:

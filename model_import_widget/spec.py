@@ -495,7 +495,7 @@ class ModelSpec(BaseModel):
 
     source_type: Annotated[Optional[Literal["auto"]], _rule(msg_const="source type can only be auto (an ExeML model) or blank")] = None
     """Model source
-    auto for an ExeML model; blank otherwise."""
+    auto for a model made by ExeML (automatic learning); none for one you trained or wrote."""
 
     runtime: Annotated[Optional[str], _rule(max_length=MAX_RUNTIME_CHARS,
                                             msg_maxLength=f"runtime must be at most {MAX_RUNTIME_CHARS} characters")] = None

@@ -19,7 +19,9 @@ def main(path: str) -> int:
     source = Path(path).resolve()
     notebook = nbformat.read(source, as_version=4)
     workdir = Path(tempfile.mkdtemp(prefix=f"model_import_widget-{source.stem}-"))
-    client = NotebookClient(notebook, timeout=300, kernel_name="python3",
+    print(f"==== {path} ====", flush=True)
+    # (the kernel's own start-up warnings are for developers: a person reads the cells)
+    client = NotebookClient(notebook, timeout=300, kernel_name="python3", extra_arguments=["--log-level=ERROR"],
                             resources={"metadata": {"path": str(workdir)}})
     out = workdir / source.name
     try:

@@ -89,7 +89,8 @@ def test_an_empty_form_is_quiet_until_an_import_is_tried_then_lists_what_is_requ
     assert "version is required" in form.fields["model_version"].error  # the kernel knows (the browser hides it)
     # nothing tried yet: no list of problems, and Import can be clicked to find out what is missing
     assert summary(form) == "" and import_enabled(form) and not form.widget.attempted
-    assert form.widget.run["text"] == "Draft: 3 problems to fix before importing"  # the status line counts them
+    # the status line counts them, and names them in the screen's words
+    assert form.widget.run["text"] == "Draft: 3 problems to fix before importing (Version, Model type, Source location)"
     click(form, "import")
     assert form.widget.attempted and not import_enabled(form)
     assert "Fix these before importing" in summary(form) and "Version: version is required" in summary(form)
@@ -498,7 +499,7 @@ def test_language_toggle_and_config_button(session, tmp_path):
     assert asked["text"].endswith("已存在。要用表单中的内容替换它吗？表单未编辑的内容保持不变，旧文件保存在注册表目录中。")
     click(form, "confirm")
     assert notice(form).startswith("已写入 ") and "（旧文件保存在 " in notice(form) and prompt(form, "confirm") is None
-    assert form.widget.run["text"] == "草稿：导入前还有 1 个问题需要修正"  # the status line too
+    assert form.widget.run["text"] == "草稿：导入前还有 1 个问题需要修正（版本）"  # the status line too
     assert (tmp_path / "pkg" / "model" / "config.json").read_text().count('"model_type": "PyTorch"') == 1
 
 
@@ -801,3 +802,40 @@ def test_clicking_import_marks_an_import_tried_so_the_browser_shows_every_error(
     assert form.widget.attempted is True
     assert form.widget.get_state()["attempted"] is True  # synced to the browser
     assert {e["field"] for e in form.errors} == {"source_location", "model_type"}  # the click imported nothing
+
+
+def test_a_taken_version_is_found_as_it_is_typed_on_the_embedded_registry(session, tmp_path):
+    folder = make_package(tmp_path / "pkg")
+    valid_form(session, folder, model_type="PyTorch").submit()  # digits 1.0.0
+    form = valid_form(session, folder, model_type="PyTorch", model_version="1.0.1")
+    assert form.errors == [] and prompt(form, "version") is None
+    form.fields["model_version"].value = "1.0.0"
+    assert "digits 1.0.0 exists already" in form.fields["model_version"].error  # before any click
+    assert prompt(form, "version")["buttons"][0]["label"] == "Use version 1.0.1"
+    assert form.widget.run["text"] == "Draft: 1 problem to fix before importing (Version)"
+    click(form, "use_version")
+    assert form.fields["model_version"].value == "1.0.1" and form.errors == [] and prompt(form, "version") is None
+
+
+def test_after_an_import_the_form_waits_for_a_change_and_the_code_and_notices_follow_it(session, tmp_path):
+    form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
+    click(form, "code")
+    assert "model_version='1.0.0'" in form.widget.code or 'model_version="1.0.0"' in form.widget.code
+    form.fields["model_version"].value = "1.0.3"
+    assert "1.0.3" in form.widget.code  # the code shown follows the form
+    form.widget.notice = {"text": "The code is in a new cell below the form.", "level": ""}
+    form.submit()
+    assert form.status == "published" and not import_enabled(form)  # a second click would only find it taken
+    form.fields["model_version"].value = "1.0.4"
+    assert form.status == "draft" and import_enabled(form) and form.widget.notice == {}
+
+
+def test_switching_language_shows_the_imports_events_in_the_new_one(session, tmp_path):
+    form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
+    form.submit()
+    assert form.widget.run["events"][-1]["info"] == "Model published"
+    click(form, "lang:zh")
+    assert form.widget.run["events"][-1]["info"] == "模型已发布" and form.widget.run["text"] == "已发布 digits 1.0.0"
+    assert "已发布" in form._static_summary()
+    click(form, "lang:en")
+    assert form.widget.run["events"][-1]["info"] == "Model published"

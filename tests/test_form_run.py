@@ -102,10 +102,10 @@ def test_the_status_line_counts_the_problems_of_a_draft_and_says_when_nothing_bl
     with Session(backend="embedded", home=tmp_path / "home") as session:
         form = _form(session, package(tmp_path / "p"))
         assert form.status == "draft" and form.errors and form.widget.run["status"] == "draft"
-        assert form.widget.run["text"] == "Draft: 1 problem to fix before importing"  # the version is missing
+        assert form.widget.run["text"] == "Draft: 1 problem to fix before importing (Version)"  # the version is missing
         form.fields["model_version"].value = "x"
         form.fields["model_name"].value = "1bad"
-        assert form.widget.run["text"] == "Draft: 2 problems to fix before importing"
+        assert form.widget.run["text"] == "Draft: 2 problems to fix before importing (Model name, Version)"
         form.fields["model_version"].value = "1.0.0"
         form.fields["model_name"].value = "good"
         assert form.errors == [] and form.widget.run["text"] == "Draft: checked, nothing blocks importing"

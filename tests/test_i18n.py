@@ -14,7 +14,8 @@ def names(template: str) -> set[str]:
 def test_every_translation_fills_the_placeholders_its_english_has():
     wrong = {english: chinese for english, chinese in i18n.UI_ZH.items() if names(english) != names(chinese)}
     assert wrong == {}
-    assert i18n.text("Draft: {count} problems to fix before importing", "zh", count="3") == "草稿：导入前还有 3 个问题需要修正"
+    assert i18n.text("Draft: {count} problems to fix before importing ({fields})", "zh", count="3", fields="版本") \
+        == "草稿：导入前还有 3 个问题需要修正（版本）"
 
 
 def test_the_registrys_events_read_in_chinese_with_their_numbers_and_paths(tmp_path):

@@ -144,4 +144,4 @@ def test_the_headless_run_prints_what_a_person_reads():
                           capture_output=True, text=True, timeout=600, cwd=root)
     assert done.returncode == 0, done.stderr[-3000:]
     assert " object at 0x" not in done.stdout and "object>" not in done.stdout, done.stdout
-    assert "Model import: " in done.stdout and "Draft: 1 problem to fix before importing" in done.stdout
+    assert "Model import: " in done.stdout and "Draft: 1 problem to fix before importing (Version)" in done.stdout

@@ -86,7 +86,7 @@ def test_a_file_instead_of_a_folder_points_at_the_package_folder(tmp_path):
 
 def test_no_model_subfolder(tmp_path):
     report = inspect(make(tmp_path, {"weights.pth": b"x"}))
-    assert has(problems(report), "no model/ subfolder")
+    assert has(problems(report), "no model/ folder in ")
     assert report.model_dir is None and report.config is None
 
 

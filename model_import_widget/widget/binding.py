@@ -312,6 +312,11 @@ class Binding:
             else field.label
         return f"{said}: {label}" if column else said
 
+    def in_screen_order(self, errors: list[dict]) -> list[dict]:
+        """`errors` in the order their fields are on screen (those of no field last)."""
+        order = {key: index for index, key in enumerate(self.fields)}
+        return sorted(errors, key=lambda e: order.get(self.target(e["field"])[0], len(order)))
+
     def in_screen_words(self, text: str, language: str) -> str:
         """`text` with each field's parameter name (source_location_type) as the screen labels it ("Location
         type"): the SDK's names are for code; a person reads the form. Only names with an underscore, which no

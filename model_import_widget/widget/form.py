@@ -103,6 +103,7 @@ class ModelImportForm(HasTraits):
         self._code_shown = False
         self._picker = FolderPicker()
         self._status_reason = ""
+        self._events: list[dict] = []  # the import's events as recorded
         self._build()
         if prefill:
             self.set_values(prefill)
@@ -124,7 +125,7 @@ class ModelImportForm(HasTraits):
         if getattr(self, "_built", False):  # (the first language is set while the form is being made)
             self._apply_language()
             self._recheck()
-            self._show_run()  # the status line in the new language
+            self._show_run(events=self._events)  # the status line and the events in the new language
 
     def _apply_language(self) -> None:
         lang = self.language if self.language in i18n.LANGUAGES else "en"
@@ -136,8 +137,9 @@ class ModelImportForm(HasTraits):
             self.widget.sections = self._binding.sections(lang)
             self.widget.header, self.widget.header_detail = self._header()
             self.widget.labels = {
-                "disconnected": t("This form lost its kernel (it restarted or the form was closed): run the cell "
-                                  "again for a live form. Nothing here is sent any more."),
+                "disconnected": t("This form lost its kernel (it restarted or the form was closed): run the "
+                                  "notebook's cells again from the top (Run → Run All Cells) for a live form. Nothing "
+                                  "here is sent any more."),
                 "no_answer": t("The kernel has not answered yet: it is busy (a cell is running), or it restarted "
                                "(then run the cell again). Import waits for it."),
                 "checking": t("Checking…"),
@@ -174,7 +176,8 @@ class ModelImportForm(HasTraits):
             {"id": "import", "label": t("Import model"), "style": "primary", "needs_checked": True,
              # a blank form's Import is clickable: a click shows every problem (until then fields are quiet);
              # once an import was tried, it waits until nothing blocks
-             "enabled": not (blocking and self.widget.attempted) and not self.busy and not self._duplicate_blocks()},
+             "enabled": not (blocking and self.widget.attempted) and not self.busy and not self._duplicate_blocks()
+                        and self.status != "published"},  # imported: the next import starts with a change
             {"id": "cancel", "label": t("Cancel"), "visible": self.busy},
             {"id": "code", "label": t("Hide code" if self._code_shown else "Show code")},
             {"id": "insert_code", "label": t("Insert code below")},
@@ -194,8 +197,9 @@ class ModelImportForm(HasTraits):
 
     def _set_summary(self, errors: list[dict]) -> None:
         said = lambda e: i18n.error_message(e, self.language) if "type" in e else e["message"]  # noqa: E731
-        lines = [f"{self._binding.where(e['field'], self.language)}: "
-                 f"{self._binding.in_screen_words(said(e), self.language)}" for e in errors] if self.widget.attempted \
+        lines = [i18n.text("{where}: {message}", self.language, where=self._binding.where(e["field"], self.language),
+                           message=self._binding.in_screen_words(said(e), self.language))
+                 for e in self._binding.in_screen_order(errors)] if self.widget.attempted \
             else []  # the list of problems shows once an import was tried (each field shows its own once touched)
         self.widget.summary = {"title": i18n.text("Fix these before importing:", self.language), "lines": lines} \
             if lines else {}
@@ -291,6 +295,8 @@ class ModelImportForm(HasTraits):
         if self._updating:
             return
         self._draft.edited()  # (the check below keeps it)
+        if self.widget.notice:  # a notice says what the last action did: a change makes it old news
+            self.widget.notice = {}
         if self.status != "draft" and not self.busy:  # a change after an import ended starts the next one
             self.widget.run = {}
             self._set_status("draft")
@@ -307,6 +313,9 @@ class ModelImportForm(HasTraits):
         """Validate everything through the rule table and show each message at its field."""
         data = self._binding.collect()
         report = spec.check(self._check_data(data))
+        taken = self._taken_version_error(self._check_data(data), report.errors)
+        if taken is not None:
+            report.errors.append(taken)
         if self._lint_problems and not any(e["field"] == "source_location" for e in report.errors):
             report.errors.append({"field": "source_location", "type": "package_problem",
                                   "message": "the package cannot be imported: " + "; ".join(self._lint_problems)})
@@ -326,6 +335,8 @@ class ModelImportForm(HasTraits):
             self._set_summary(report.errors)
             self._refresh_buttons()
             self._sync_fields()
+            if self._code_shown:  # the code shown follows the form
+                self.widget.code = self.to_code()
         if not self._updating:
             self._draft.changed()
 
@@ -443,6 +454,8 @@ class ModelImportForm(HasTraits):
         self._relint()
         self._recheck()
         if self.errors:
+            if all(e.get("type") == "duplicate" for e in self.errors):
+                self._check_duplicate()  # a taken version is a DuplicateModelError, as the SDK raises it
             raise SpecValidationError(self.errors)
         if self.busy:
             raise RuntimeError("an import from this form is already running; wait for it or cancel it")
@@ -529,22 +542,47 @@ class ModelImportForm(HasTraits):
     def _check_duplicate(self) -> None:
         data = self._spec_fields()
         found = check_version(self._session, data["model_name"], data.get("model_version", ""))
-        if found.free:
-            self._prompts.pop("version", None)
-            self._refresh_prompts()
+        problem = self._offer_free_version(found)
+        if problem is None:
             return
-        suggestion, message = found.next_free, found.message
-        self.fields["model_version"].error = message
-        self.errors = [{"field": "model_version", "type": "duplicate", "message": message}]
+        self.fields["model_version"].error = problem["message"]
+        self.errors = [problem]
         self._set_summary(self.errors)
         self._refresh_buttons()  # Import waits until the version changes (every change checks again)
-        self._prompts["version"] = {"id": "version", "text": message, "level": "info",
+        raise DuplicateModelError(found.name, found.version, found.existing_id)
+
+    def _offer_free_version(self, found) -> Optional[dict]:
+        """A taken version: the error for the version field, and the next free one offered; None when it is free."""
+        if found.free:
+            if self._prompts.pop("version", None) is not None:
+                self._refresh_prompts()
+            return None
+        message = i18n.text("{name} {version} exists already (id {model_id}); the next free version is {next}",
+                            self.language, name=found.name, version=found.version, model_id=str(found.existing_id),
+                            next=found.next_free)
+        self._prompts["version"] = {"id": "version", "text": i18n.text("Use the next free version?", self.language),
+                                    "level": "info",
                                     "buttons": [{"id": "use_version", "style": "primary",
                                                  "label": i18n.text("Use version {version}", self.language,
-                                                                    version=suggestion)}]}
+                                                                    version=found.next_free)}]}
         self._refresh_prompts()
-        self.suggested_version = suggestion
-        raise DuplicateModelError(found.name, found.version, found.existing_id)
+        self.suggested_version = found.next_free
+        return {"field": "model_version", "type": "duplicate", "message": message}
+
+    def _taken_version_error(self, data: dict[str, Any], errors: list[dict]) -> Optional[dict]:
+        """On the embedded registry (a local read, no network), a version already taken is found as it is typed;
+        on ModelArts it is checked when Import is clicked."""
+        if (self._session.backend != "embedded" or not data.get("model_version") or self.busy
+                or any(e["field"] in ("model_name", "model_version") for e in errors)):
+            if self._prompts.get("version") and not self.busy:
+                self._prompts.pop("version")
+                self._refresh_prompts()
+            return None
+        try:
+            found = check_version(self._session, data["model_name"], data["model_version"])
+        except ModelImportError:
+            return None  # (the import checks again, and says what is wrong with the registry)
+        return self._offer_free_version(found)
 
     def _use_version(self) -> None:
         suggestion = self.suggested_version
@@ -624,9 +662,12 @@ class ModelImportForm(HasTraits):
         status = self.status
         if status == "draft":
             count = len(self.errors)
-            if count:
-                return words("Draft: {count} problems to fix before importing" if count > 1 else
-                             "Draft: 1 problem to fix before importing", count=str(count))
+            if count:  # and where, in the screen's words, so a disabled Import says why
+                places = list(dict.fromkeys(self._binding.where(e["field"], self.language)
+                                            for e in self._binding.in_screen_order(self.errors)))
+                shown = ", ".join(places[:3]) + ("…" if len(places) > 3 else "")
+                return words("Draft: {count} problems to fix before importing ({fields})" if count > 1 else
+                             "Draft: 1 problem to fix before importing ({fields})", count=str(count), fields=shown)
             return words("Draft: checked, nothing blocks importing")
         if status == "failed":
             return words("Import failed: {reason}", reason=self._status_reason) if self._status_reason \
@@ -639,6 +680,7 @@ class ModelImportForm(HasTraits):
     def _show_run(self, **changes: Any) -> None:
         """The import's part of the form: status line, progress, events, and the result once published."""
         if "events" in changes:  # as the browser lists them: the service's words, never markup
+            self._events = list(changes["events"] or [])  # (kept as recorded: shown again in another language)
             changes["events"] = [{"type": str(e.get("event_type", "")),
                                   "info": i18n.event_text(str(e.get("event_info", "")), self.language)}
                                  for e in changes["events"] or []]
@@ -761,7 +803,7 @@ class ModelImportForm(HasTraits):
     def _static_summary(self) -> str:
         return f"<div class='mi-static-summary'>{html.escape(self.summary_text())}</div>"
 
-    @observe("status", "model_id", "value", "errors")
+    @observe("status", "model_id", "value", "errors", "language")
     def _refresh_static_summary(self, change) -> None:
         """The line under the form follows every change (name, version, type, status), so it is never stale."""
         handle = getattr(self, "_display_id", None)

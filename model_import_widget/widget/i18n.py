@@ -25,7 +25,7 @@ FIELDS_ZH: dict[str, tuple[str, str]] = {
     "execution_code": ("推理代码", "source 位置 model/ 下的 customize_service.py 路径，通常留空。"),
     "source_job_id": ("训练作业 ID", "生成该模型的训练作业，用于追溯。"),
     "source_job_version": ("训练作业版本", "该训练作业的版本。"),
-    "source_type": ("来源", "ExeML 模型填 auto，其余留空。"),
+    "source_type": ("模型来源", "ExeML 模型选 auto，其余选“无”。"),
     "runtime": ("运行环境", "该类型的推理环境，例如 python3.6。"),
     "input_params": ("输入参数", "推理接口的输入；config.json 中已有 apis 时留空。"),
     "output_params": ("输出参数", "推理接口的输出；config.json 中已有 apis 时留空。"),
@@ -82,7 +82,7 @@ CROSS_ZH: dict[tuple[str, str], str] = {
 }
 
 UI_ZH: dict[str, str] = {
-    "Basics": "基本信息", "Source": "模型来源", "Interface": "接口", "Dependencies": "依赖", "Advanced": "高级",
+    "Basics": "基本信息", "Source": "来源", "Interface": "接口", "Dependencies": "依赖", "Advanced": "高级",
     "Import model": "导入模型", "Cancel": "取消", "Show code": "显示代码", "Hide code": "隐藏代码",
     "Write config.json": "写入 config.json", "Check the folder again": "重新检查文件夹", "Replace config.json": "替换 config.json", "Add parameter": "添加参数", "Add package": "添加包",
     "Fix these before importing:": "导入前请修正：",
@@ -97,14 +97,18 @@ UI_ZH: dict[str, str] = {
         "代码已复制：请粘贴到新的单元格中（此笔记本无法为表单添加单元格）。",
     "Copy the code below into a new cell (this notebook cannot add cells for the form).":
         "请把下面的代码复制到新的单元格中（此笔记本无法为表单添加单元格）。",
-    "This form lost its kernel (it restarted or the form was closed): run the cell again for a live form. Nothing "
-    "here is sent any more.": "此表单已与内核断开（内核已重启或表单已关闭）：请重新运行该单元格以获得可用的表单。此处的操作不会再发送。",
+    "This form lost its kernel (it restarted or the form was closed): run the notebook's cells again from the top "
+    "(Run → Run All Cells) for a live form. Nothing here is sent any more.":
+        "此表单已与内核断开（内核已重启或表单已关闭）：请从头重新运行笔记本的单元格（运行 → 运行所有单元格）以获得可用的表单。此处的操作不会再发送。",
     "The kernel has not answered yet: it is busy (a cell is running), or it restarted (then run the cell again). "
     "Import waits for it.": "内核尚未响应：它正忙（有单元格在运行），或已重启（请重新运行该单元格）。导入会等待它。",
     # the status line
     "Checking…": "正在检查…", "Draft: checked, nothing blocks importing": "草稿：已检查，可以导入",
-    "Draft: 1 problem to fix before importing": "草稿：导入前还有 1 个问题需要修正",
-    "Draft: {count} problems to fix before importing": "草稿：导入前还有 {count} 个问题需要修正",
+    "Draft: 1 problem to fix before importing ({fields})": "草稿：导入前还有 1 个问题需要修正（{fields}）",
+    "Draft: {count} problems to fix before importing ({fields})": "草稿：导入前还有 {count} 个问题需要修正（{fields}）",
+    "{where}: {message}": "{where}：{message}", "Use the next free version?": "改用下一个可用版本？",
+    "{name} {version} exists already (id {model_id}); the next free version is {next}":
+        "{name} {version} 已存在（ID {model_id}）；下一个可用版本是 {next}",
     "Checked: a local model, registered nowhere yet (model.publish_model() imports it)":
         "已检查：本地模型，尚未注册（model.publish_model() 会导入它）",
     "Copying files…": "正在复制文件…", "Publishing {name} {version}…": "正在发布 {name} {version}…",

@@ -204,7 +204,7 @@ def test_sections_and_prefilled_fields_render(nb: OpenNotebook):
     expect(message_of(page, version)).to_be_empty()
     expect(version).not_to_have_attribute("aria-invalid", "true")
     expect(form_of(page).locator(".mi-message[data-level='error']")).to_have_count(0)
-    expect(form_of(page).locator(".mi-status")).to_have_text("Draft: 1 problem to fix before importing")
+    expect(form_of(page).locator(".mi-status")).to_have_text("Draft: 1 problem to fix before importing (Version)")
     expect(form_of(page).locator(".mi-summary")).to_be_hidden()
     expect(import_button(page)).to_be_enabled()
 
@@ -216,7 +216,7 @@ def test_readme_screenshots(nb: OpenNotebook, screenshot_dir: Path):
     retype(version, "01.0.0")
     expect(message_of(page, version)).to_have_text(VERSION_BAD)
     wait_until(lambda: nb.kernel.eval("form.fields['model_version'].value") == "01.0.0", what="the kernel to catch up")
-    expect(form_of(page).locator(".mi-status")).to_have_text("Draft: 1 problem to fix before importing")
+    expect(form_of(page).locator(".mi-status")).to_have_text("Draft: 1 problem to fix before importing (Version)")
     version.blur()
 
     out_dir = Path(os.environ.get(SCREENSHOTS_ENV) or screenshot_dir)
@@ -311,7 +311,7 @@ def test_once_the_kernel_has_answered_the_version_message_and_import_agree(nb: O
             expect(message).to_have_text(kernel_error)
             expect(version).to_have_attribute("aria-invalid", "true")
             expect(import_button(page)).to_be_disabled()
-            expect(form_of(page).locator(".mi-status")).to_have_text("Draft: 1 problem to fix before importing")
+            expect(form_of(page).locator(".mi-status")).to_have_text("Draft: 1 problem to fix before importing (Version)")
     finally:
         retype(version, "1.0.0")
         wait_until(lambda: kernel.eval("form.fields['model_version'].value") == "1.0.0", what="the version back")
@@ -330,7 +330,8 @@ def test_a_blank_form_shows_no_error_until_changed_or_an_import_is_tried(nb: Ope
     expect(errors_shown).to_have_count(0)
     expect(blank.locator("[aria-invalid='true']")).to_have_count(0)
     expect(blank.locator(".mi-summary")).to_be_hidden()  # nothing tried yet: no list of problems either
-    expect(blank.locator(".mi-status")).to_have_text("Draft: 3 problems to fix before importing")  # but counted
+    expect(blank.locator(".mi-status")).to_have_text(  # but counted, and named
+        "Draft: 3 problems to fix before importing (Version, Model type, Source location)")
     expect(blank.locator(".mi-field[data-field='model_name'] .mi-message")).to_have_attribute("data-level", "hint")
 
     # A field the person changed shows its error (here: typed, then emptied again); the others stay quiet.
@@ -350,8 +351,8 @@ def test_a_blank_form_shows_no_error_until_changed_or_an_import_is_tried(nb: Ope
     import_blank.click()
     wait_until(lambda: kernel.eval("blank.widget.attempted") is True, what="the click to arrive")
     required.pop("model_version")
-    expect(blank.locator(".mi-summary-line")).to_have_text([f"Source location: {required['source_location']}",
-                                                           f"Model type: {required['model_type']}"])
+    expect(blank.locator(".mi-summary-line")).to_have_text([f"Model type: {required['model_type']}",  # screen order
+                                                           f"Source location: {required['source_location']}"])
     expect(import_blank).to_be_disabled()
     assert kernel.eval("blank.status") == "draft" and kernel.eval("blank.model_id") == ""
     for key, text in required.items():
@@ -379,7 +380,7 @@ def test_blank_name_hint_and_the_kernels_suggestion(nb: OpenNotebook):
     kernel_message = kernel.eval("form.fields['model_name'].error")
     assert "try 'digit_recognition'" in kernel_message
     expect(message).to_have_text(kernel_message)
-    expect(form_of(page).locator(".mi-status")).to_have_text("Draft: 1 problem to fix before importing")
+    expect(form_of(page).locator(".mi-status")).to_have_text("Draft: 1 problem to fix before importing (Model name)")
     expect(import_button(page)).to_be_disabled()
 
     name.fill("")
@@ -440,7 +441,7 @@ def test_import_publishes_and_shows_the_model_id(nb: OpenNotebook):
     assert shown_id and shown_id == kernel.eval("form.model_id")
     expect(form_of(page).locator(".mi-snippet")).to_have_text(f'Model(session, model_id="{shown_id}")')
     assert kernel.eval("form.status") == "published"
-    expect(import_button(page)).to_be_enabled()
+    expect(import_button(page)).to_be_disabled()  # imported: a second click would only find it taken
     # The line under the form, which stays readable in the saved notebook, follows the import.
     expect(page.locator(".jp-Cell").nth(1).locator(".mi-static-summary")).to_have_text(
         f"Model import: digit_recognition 1.0.0 (PyTorch) — published (id {shown_id})")

@@ -91,7 +91,7 @@ def test_a_first_time_user_sees_true_status_explained_choices_and_chinese(served
         expect(models.locator(".mi-list-empty")).to_be_visible()  # nothing imported yet
 
         # a draft says how many problems block it; grey examples say "e.g."; each choice says what it means
-        expect(status(page)).to_have_text("Draft: 1 problem to fix before importing")
+        expect(status(page)).to_have_text("Draft: 1 problem to fix before importing (Version)")
         expect(version).to_have_attribute("placeholder", "e.g. 1.0.0")
         expect(form.locator(".mi-field[data-field='model_name'] input")).to_have_attribute(
             "placeholder", "blank: a name is generated")  # (shown once the name is cleared)
