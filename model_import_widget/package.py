@@ -17,9 +17,11 @@ from typing import Any, Iterator
 from . import config_file
 from .config_file import ConfigFile
 from .errors import ConfigFileError
+from .examples import apis_from_example, params_from_example
 from .spec import ENGINE_TYPES as ENGINES, MAX_PACKAGE_BYTES, SKIPPED_DIR_NAMES, SKIPPED_DIRS, canonical_model_type, human_size
 
-__all__ = ["PackageReport", "inspect", "infer_dependencies", "MAX_PACKAGE_BYTES", "SKIPPED_DIR_NAMES", "ENGINES"]
+__all__ = ["PackageReport", "inspect", "infer_dependencies", "apis_from_example", "params_from_example",
+           "MAX_PACKAGE_BYTES", "SKIPPED_DIR_NAMES", "ENGINES"]
 
 """The largest model package ModelArts imports."""
 

@@ -409,6 +409,15 @@ class ModelImportForm(HasTraits):
         self._prefill.pending = {}
         self._show_prefill_offer()
 
+    def set_example(self, request: Any, response: Any = None) -> None:
+        """Fill apis and the input and output parameters from an example request and the model's answer to it
+        (`package.apis_from_example`). A value JSON cannot carry raises ValueError, and nothing changes."""
+        from ..examples import apis_from_example, params_from_example
+
+        apis = apis_from_example(request, response)
+        inputs, outputs = params_from_example(request, response)
+        self.set_values({"apis": apis, "input_params": inputs, "output_params": outputs})
+
     def write_config(self, path: os.PathLike | str | None = None, *, overwrite: bool = False) -> Path:
         """Write the form's state as config.json (default: model/config.json in the local source folder).
 
