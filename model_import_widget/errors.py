@@ -6,6 +6,8 @@ Messages say what is wrong and how to fix it. No exception ever carries a secret
     ├── SpecValidationError             (also ValueError) the model's fields break the rule table;
     │                                   .errors is what spec.validate returns
     ├── ConfigFileError                 (also ValueError) a config.json cannot be read; .path .line .column
+    ├── CodeReadError                   (also ValueError) SDK code given to ModelImportForm.from_code cannot be read
+    │                                   without running it; .problems [{"line", "field", "message"}] .line .advice
     ├── PackageError                    (also ValueError) the model package cannot work; found before anything is
     │                                   registered; .problems [{"path", "message"}] .source_location
     ├── CredentialsError                credentials are missing, incomplete or malformed
@@ -55,6 +57,24 @@ class ConfigFileError(ModelImportError, ValueError):
         if line is not None:
             where += f", line {line}" + (f", column {column}" if column is not None else "")
         super().__init__(f"{where}: {message}")
+
+
+class CodeReadError(ModelImportError, ValueError):
+    """SDK code cannot be read into a form without running it; `.problems` lists each place ({"line", "field",
+    "message"}), `.line` is the first one's, `.advice` what applies to all of them. Never quotes the arguments of a
+    `Session(...)` (they may be credentials)."""
+
+    def __init__(self, problems: list[dict[str, Any]], advice: str | None = None):
+        self.problems, self.advice = list(problems), advice
+        self.line = self.problems[0].get("line") if self.problems else None
+        lines = [f"could not read the code ({len(self.problems)} problem(s)); nothing in it was run:"]
+        for problem in self.problems:
+            where = ", ".join(part for part in (f"line {problem['line']}" if problem.get("line") else "",
+                                                problem.get("field") or "") if part)
+            lines.append(f"  - {where}: {problem['message']}" if where else f"  - {problem['message']}")
+        if advice:
+            lines.append(advice)
+        super().__init__("\n".join(lines))
 
 
 class PackageError(ModelImportError, ValueError):

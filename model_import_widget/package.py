@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from . import config_file
+from . import config_file, dependencies
 from .config_file import ConfigFile
 from .errors import ConfigFileError
 from .examples import apis_from_example, params_from_example
@@ -482,11 +482,15 @@ def _python_files(root: Path) -> Iterator[tuple[str, Path]]:
             yield rel, root / rel
 
 
-def infer_dependencies(folder: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Guess pip packages from the imports in the model's Python files (model/ if there is one).
+def infer_dependencies(folder: str | os.PathLike[str], runtime: str | None = None) -> list[dict[str, Any]]:
+    """The pip packages the model's Python files (model/ if there is one) import, pinned to this kernel's versions.
 
-    Returns `[{"package_name", "imported_as", "files", "in_runtime"}]`, sorted by name: standard-library and the
-    package's own modules are left out; `in_runtime` marks the engine itself (already in ModelArts' image).
+    Returns `[{"package_name", "imported_as", "files", "in_runtime", "installed", "package_version", "restraint",
+    "note"}]`, sorted by name. Standard-library and the package's own modules are left out. The distribution is the
+    installed one that provides the module (importlib.metadata), pinned EXACT where saved models need the same
+    version (dependencies.SERIALISED_BY) and ATLEAST otherwise; `installed` is False, with a `note`, for a module no
+    installed distribution provides. `in_runtime` marks what the engine's image already has (not to be pinned), and
+    `note` says when the installed version cannot install on `runtime`'s Python (e.g. "python3.6").
     """
     folder = Path(folder).expanduser()
     root = folder / "model" if (folder / "model").is_dir() else folder
@@ -520,5 +524,8 @@ def infer_dependencies(folder: str | os.PathLike[str]) -> list[dict[str, Any]]:
                 entry[1].append(rel)
     engine = inspect(folder).engine
     provided = _PROVIDED_BY_ENGINE.get(engine or "", set())
-    return [{"package_name": package, "imported_as": key, "files": files, "in_runtime": key in provided}
-            for package, (key, files) in sorted(imports.items(), key=lambda kv: kv[0].lower())]
+    rows = []
+    for guess, (key, files) in imports.items():
+        pinned = dependencies.pin(key, guess, runtime)
+        rows.append({**pinned, "imported_as": key, "files": files, "in_runtime": key in provided})
+    return sorted(rows, key=lambda row: row["package_name"].lower())

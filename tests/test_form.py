@@ -263,7 +263,7 @@ def test_prefill_never_overwrites_what_the_user_typed_without_asking(session, tm
     form.fields["source_location"].value = str(folder)
     assert form.fields["model_algorithm"].value == "my_algorithm"
     assert form.fields["model_type"].value == "PyTorch"  # was empty: filled
-    assert "model_algorithm" in prompt(form, "prefill")["text"]
+    assert prompt(form, "prefill")["text"] == "config.json has other values for: Algorithm"  # the screen's words
     form.apply_prefill()
     assert form.fields["model_algorithm"].value == "object_detection"
 
@@ -839,3 +839,28 @@ def test_switching_language_shows_the_imports_events_in_the_new_one(session, tmp
     assert "已发布" in form._static_summary()
     click(form, "lang:en")
     assert form.widget.run["events"][-1]["info"] == "Model published"
+
+
+def test_the_packages_the_code_imports_are_offered_pinned_and_land_in_the_table(session, tmp_path):
+    import importlib.metadata as metadata
+
+    from model_import_widget.widget import i18n
+
+    folder = make_package(tmp_path / "pkg")
+    service = folder / "model" / "customize_service.py"
+    service.write_text(service.read_text() + "\nimport yaml\nimport traitlets\nimport no_such_module_anywhere\n")
+    i18n.MISSING.clear()
+    for language in ("en", "zh"):
+        form = ModelImportForm.from_folder(folder, session, language=language)
+        offered = prompt(form, "dependencies")
+        assert f"PyYAML {metadata.version('PyYAML')}" in offered["text"] and "no_such_module_anywhere" in offered["text"]
+    assert i18n.MISSING == set()
+    click(form, "add_dependencies")
+    rows = {r["package_name"]: r for r in form.fields["dependencies"].value}
+    assert rows["PyYAML"] == {"package_name": "PyYAML", "package_version": metadata.version("PyYAML"),
+                              "restraint": "ATLEAST"}
+    assert "traitlets" in rows and "no_such_module_anywhere" not in rows and prompt(form, "dependencies") is None
+    assert not [e for e in form.errors if e["field"].startswith("dependencies")]
+    again = ModelImportForm.from_folder(folder, session, language="en")
+    click(again, "skip_dependencies")
+    assert prompt(again, "dependencies") is None and again.fields["dependencies"].value == []

@@ -379,3 +379,64 @@ def test_fields_are_what_the_folder_tells_config_json_first_then_the_detected_en
     assert "metrics" not in fields and "apis" not in fields  # not a form field; and nothing the folder lacks
     (root / "model" / "config.json").write_text(json.dumps({"model_type": "TensorFlow"}))
     assert inspect(root).fields() == {"model_type": "TensorFlow"}
+
+
+def test_dependencies_are_the_installed_distributions_pinned_to_this_kernels_versions(tmp_path):
+    import importlib.metadata as metadata
+
+    root = good(tmp_path, **{"model/customize_service.py": PT_SERVICE + "import yaml\nimport requests\n"
+                                                                        "import traitlets.config\n"
+                                                                        "import no_such_module_anywhere\nimport torch\n"})
+    found = {d["imported_as"]: d for d in infer_dependencies(root)}
+    # the module's distribution as installed (yaml comes from PyYAML), at this kernel's version, ATLEAST it
+    assert (found["yaml"]["package_name"], found["yaml"]["package_version"], found["yaml"]["restraint"]) == \
+        ("PyYAML", metadata.version("PyYAML"), "ATLEAST")
+    assert found["traitlets"]["package_version"] == metadata.version("traitlets") and found["traitlets"]["installed"]
+    assert found["requests"]["note"] == ""
+    missing = found["no_such_module_anywhere"]
+    assert missing["installed"] is False and missing["package_version"] is None and missing["restraint"] is None
+    assert "no installed distribution provides no_such_module_anywhere" in missing["note"]
+    assert found["torch"]["in_runtime"] is True  # the engine's image has it: offered, but not to pin
+
+
+def test_a_pinned_version_that_cannot_install_on_the_runtimes_python_is_said(tmp_path):
+    import importlib.metadata as metadata
+
+    from model_import_widget.dependencies import runtime_python
+
+    root = good(tmp_path, **{"model/customize_service.py": PT_SERVICE + "import traitlets\n"})
+    needs = metadata.metadata("traitlets").get("Requires-Python")
+    from packaging.specifiers import SpecifierSet
+
+    assert needs and "3.6" not in SpecifierSet(needs) and "3.11" in SpecifierSet(needs)  # (what follows relies on)
+    old = {d["imported_as"]: d for d in infer_dependencies(root, runtime="python3.6")}["traitlets"]
+    assert old["note"] == (f"traitlets {metadata.version('traitlets')} needs Python {needs}, and the runtime python3.6 "
+                           f"has Python 3.6: pin a version that supports 3.6, or choose a newer runtime")
+    new = {d["imported_as"]: d for d in infer_dependencies(root, runtime="pytorch_2.1.0-cuda_11.8-py_3.11-ubuntu_22.04-x86_64")}
+    assert new["traitlets"]["note"] == ""
+    assert [runtime_python(r) for r in ("python3.6", "tf1.13-python3.7-gpu", "mindspore_2.0.0-cann_6.3.0-py_3.7-euler_2.8.3-aarch64",
+                                        "custom")] == ["3.6", "3.7", "3.7", ""]
+
+
+def test_a_distribution_whose_saved_models_need_the_same_version_is_pinned_exact():
+    from model_import_widget.dependencies import SERIALISED_BY, pin
+
+    assert {"scikit-learn", "xgboost", "torch", "joblib"} <= SERIALISED_BY
+    installed = [name for name in sorted(SERIALISED_BY) if _installed(name)]
+    if not installed:
+        pytest.skip("none of dependencies.SERIALISED_BY is installed in this venv")
+    import importlib.metadata as metadata
+
+    name = installed[0]
+    module = (metadata.read_text(name, "top_level.txt") or name).split()[0]
+    assert pin(module, name)["restraint"] == "EXACT"
+
+
+def _installed(name: str) -> bool:
+    import importlib.metadata as metadata
+
+    try:
+        metadata.version(name)
+        return True
+    except metadata.PackageNotFoundError:
+        return False

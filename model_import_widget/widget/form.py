@@ -32,7 +32,7 @@ from .prefill import FolderPrefill, folder_suggestions
 from .model_list import registry_changed
 from .run import ImportRun
 from ..sdk.versions import check_version
-from .binding import LAYOUT, Binding
+from .binding import LAYOUT, PACKAGE_COLUMNS, Binding, row as binding_row
 from .fields import TableTraits
 from .view import FormView
 
@@ -229,6 +229,7 @@ class ModelImportForm(HasTraits):
             "lang:en": lambda: setattr(self, "language", "en"), "lang:zh": lambda: setattr(self, "language", "zh"),
             "apply_prefill": self.apply_prefill, "keep_mine": self.keep_mine, "use_version": self._use_version,
             "confirm": self._confirm_yes, "dismiss": self._confirm_no,
+            "add_dependencies": self._add_found_dependencies, "skip_dependencies": self._skip_found_dependencies,
         }
         if button.startswith("pick"):
             self._pick(button)
@@ -353,6 +354,14 @@ class ModelImportForm(HasTraits):
         form.set_values({"source_location_type": "LOCAL_SOURCE", "source_location": str(path)})
         return form
 
+    @classmethod
+    def from_code(cls, source: str, session: Any = None, **kwargs: Any) -> "ModelImportForm":
+        """A form filled from SDK code such as `to_code()` writes, read and never run (the code's Session(...) and its
+        credentials are not read: the form's session is `session`, else `Session()`); `kwargs` win over the code."""
+        from .from_code import fields_from_code
+
+        return cls(session, **{**fields_from_code(source), **kwargs})
+
     def _on_source_change(self) -> None:
         location = self.fields["source_location"].value.strip()
         self._prefill.forget_lint()
@@ -372,7 +381,48 @@ class ModelImportForm(HasTraits):
             self.set_values(fill)
         self._prefill.remember_filled()
         self._show_prefill_offer()
+        self._offer_found_dependencies(folder)
         return report
+
+    def _offer_found_dependencies(self, folder: os.PathLike | str) -> None:
+        """The packages the folder's code imports that the dependencies do not list, pinned to this kernel's
+        versions (package.infer_dependencies): offered as rows to add, then to change or drop in the table."""
+        listed = {str(row.get("package_name", "")).lower() for row in self.fields["dependencies"].value}
+        try:
+            found = package.infer_dependencies(folder, runtime=self.fields["runtime"].value.strip() or None)
+        except OSError:
+            found = []
+        self._found_dependencies = [d for d in found if d["installed"] and not d["in_runtime"]
+                                    and d["package_name"].lower() not in listed]
+        missing = [d["imported_as"] for d in found if not d["installed"] and not d["in_runtime"]]
+        self._prompts.pop("dependencies", None)
+        if self._found_dependencies or missing:
+            t = lambda english, **values: i18n.text(english, self.language, **values)  # noqa: E731
+            text = t("The code imports {packages}, not in the dependencies: add them, pinned to this kernel's "
+                     "versions? (Change or remove rows in the table afterwards.)",
+                     packages=", ".join(f"{d['package_name']} {d['package_version']}"
+                                        for d in self._found_dependencies)) if self._found_dependencies else ""
+            if missing:
+                text += (" " if text else "") + t("No installed package provides {modules}: check the names.",
+                                                  modules=", ".join(missing))
+            buttons = [{"id": "add_dependencies", "label": t("Add them"), "style": "primary"},
+                       {"id": "skip_dependencies", "label": t("Not now")}] if self._found_dependencies else \
+                [{"id": "skip_dependencies", "label": t("Close")}]
+            self._prompts["dependencies"] = {"id": "dependencies", "level": "info", "text": text, "buttons": buttons}
+        self._refresh_prompts()
+
+    def _add_found_dependencies(self) -> None:
+        rows = [{"package_name": d["package_name"], "package_version": d["package_version"], "restraint": d["restraint"]}
+                for d in getattr(self, "_found_dependencies", [])]
+        self._skip_found_dependencies()
+        if rows:
+            self.fields["dependencies"].value = [*self.fields["dependencies"].value,
+                                                 *(binding_row(r, PACKAGE_COLUMNS) for r in rows)]
+
+    def _skip_found_dependencies(self) -> None:
+        self._found_dependencies = []
+        self._prompts.pop("dependencies", None)
+        self._refresh_prompts()
 
     @property
     def _lint(self) -> list[str]:
@@ -394,7 +444,9 @@ class ModelImportForm(HasTraits):
         if self._prefill.pending:
             self._prompts["prefill"] = {
                 "id": "prefill", "level": "info",
-                "text": f"config.json has other values for: {', '.join(self._prefill.pending)}",
+                "text": t("config.json has other values for: {fields}").format(
+                    fields=", ".join(self._binding.fields[k].label if k in self._binding.fields else k
+                                     for k in self._prefill.pending)),
                 "buttons": [{"id": "apply_prefill", "label": t("Apply from config.json")},
                             {"id": "keep_mine", "label": t("Keep mine")}]}
         self._refresh_prompts()

@@ -125,6 +125,10 @@ UI_ZH: dict[str, str] = {
     "OBS_SOURCE: a folder on OBS": "OBS_SOURCE：OBS 上的目录", "LOCAL_SOURCE: a folder on this machine": "LOCAL_SOURCE：本机目录",
     "none: a model you trained or wrote": "无：自己训练或编写的模型", "auto: made by ExeML (automatic learning)": "auto：由 ExeML（自动学习）生成",
     "{table}, row {row}": "{table}第 {row} 行", "model": "模型",
+    "The code imports {packages}, not in the dependencies: add them, pinned to this kernel's versions? (Change or "
+    "remove rows in the table afterwards.)": "代码导入了 {packages}，但依赖中没有：要添加并固定为本内核的版本吗？（之后可在表格中修改或删除。）",
+    "No installed package provides {modules}: check the names.": "没有已安装的包提供 {modules}：请检查名称。",
+    "Add them": "添加", "Not now": "暂不", "config.json has other values for: {fields}": "config.json 中以下字段的值不同：{fields}",
     "choose a type…": "请选择类型…", "any version": "任意版本", "pip": "pip",
     "{column} in row {row}": "第 {row} 行的{column}", "Move row {row} up": "上移第 {row} 行",
     "Move row {row} down": "下移第 {row} 行", "Remove row {row}": "删除第 {row} 行",

@@ -1,0 +1,78 @@
+"""Which pip distribution an imported module comes from, pinned to the version this kernel has installed, and whether
+that version can install on the chosen runtime's Python. package.infer_dependencies finds the imports; this pins them.
+Reads installed metadata only (importlib.metadata): nothing is imported, installed or fetched.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata as metadata
+import re
+from typing import Any, Optional
+
+__all__ = ["pin", "runtime_python", "SERIALISED_BY"]
+
+SERIALISED_BY = frozenset({"scikit-learn", "xgboost", "lightgbm", "catboost", "joblib", "torch", "tensorflow",
+                           "keras", "mindspore", "mxnet", "onnx", "onnxruntime", "cloudpickle"})
+"""Distributions whose saved models are read back only by the version that wrote them (a pickle of a scikit-learn
+estimator warns or breaks under another version): pinned EXACT. Any other is pinned ATLEAST the kernel's version."""
+
+
+@functools.lru_cache(maxsize=1)
+def _providers() -> dict[str, list[str]]:
+    return {module: list(dict.fromkeys(names)) for module, names in metadata.packages_distributions().items()}
+
+
+def pin(module: str, guess: str, runtime: Optional[str] = None) -> dict[str, Any]:
+    """The distribution behind top-level module `module` (`guess`: its usual pip name, used when none is installed),
+    with this kernel's version and a suggested restraint: {package_name, installed, package_version, restraint,
+    note}. `note` says what to check: a module no installed distribution provides, or a version that cannot install
+    on `runtime`'s Python."""
+    providers = _providers().get(module.split(".")[0], [])
+    name = next((p for p in providers if _same(p, guess)), providers[0] if providers else None)
+    if name is None:
+        return {"package_name": guess, "installed": False, "package_version": None, "restraint": None,
+                "note": f"no installed distribution provides {module}: check the name (pip install {guess}) before "
+                        "importing, or drop it if the code does not need it"}
+    try:
+        version = metadata.version(name)
+        needs = metadata.metadata(name).get("Requires-Python") or ""
+    except metadata.PackageNotFoundError:  # (uninstalled since the table was read)
+        return {"package_name": name, "installed": False, "package_version": None, "restraint": None,
+                "note": f"{name} is no longer installed here"}
+    made = {"package_name": _canonical(name), "installed": True, "package_version": version,
+            "restraint": "EXACT" if _canonical(name).lower() in SERIALISED_BY else "ATLEAST", "note": ""}
+    python = runtime_python(runtime or "")
+    if python and needs and not _allows(needs, python):
+        made["note"] = (f"{made['package_name']} {version} needs Python {needs}, and the runtime {runtime} has "
+                        f"Python {python}: pin a version that supports {python}, or choose a newer runtime")
+    return made
+
+
+def runtime_python(runtime: str) -> str:
+    """The Python version of a runtime name ("python3.6", "tf1.13-python3.7-gpu", "pytorch_1.8.0-…-py_3.7-…"); ''."""
+    found = re.search(r"(?:python|py_)(\d)\.(\d+)", runtime)
+    return f"{found.group(1)}.{found.group(2)}" if found else ""
+
+
+def _allows(requires: str, python: str) -> bool:
+    try:
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    except ImportError:  # (packaging comes with pip and JupyterLab; without it, nothing is claimed)
+        return True
+    try:
+        return SpecifierSet(requires).contains(python, prereleases=True)
+    except InvalidSpecifier:
+        return True
+
+
+def _same(a: str, b: str) -> bool:
+    return re.sub(r"[-_.]+", "-", a).lower() == re.sub(r"[-_.]+", "-", b).lower()
+
+
+def _canonical(name: str) -> str:
+    """The distribution's own spelling of its name (its metadata's Name), e.g. PyYAML, scikit-learn."""
+    try:
+        return metadata.metadata(name).get("Name") or name
+    except metadata.PackageNotFoundError:
+        return name
