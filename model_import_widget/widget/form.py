@@ -30,23 +30,13 @@ from .code import sdk_code
 from .picker import FolderPicker
 from .prefill import FolderPrefill, folder_suggestions
 from .model_list import registry_changed
+from .offers import dependencies_offer, version_offer
 from .run import ImportRun
+from .status import STATUSES, ended, status_line, summary_line
 from ..sdk.versions import check_version
 from .binding import LAYOUT, PACKAGE_COLUMNS, Binding, row as binding_row
 from .fields import TableTraits
 from .view import FormView
-
-STATUSES = ("draft", "local", "copying", "publishing", "published", "failed", "cancelled")
-STATUS_WORDS = {"local": "Checked: a local model, registered nowhere yet (model.publish_model() imports it)",
-                "copying": "Copying files…", "publishing": "Publishing {name} {version}…",
-                "published": "Published {name} {version}", "cancelled": "Cancelled: nothing was registered"}
-"""The status line of each status but draft and failed (they say how many problems, or why), in English."""
-
-
-def _ended(status: str) -> str:
-    """How an import that stopped on an error ended: failed, unless its status says it ended otherwise."""
-    return status if status in ("published", "cancelled", "failed") else "failed"
-
 
 class _NeedsConfirmation(ModelImportError):
     """Submit was asked for a cloud backend without confirm=True; the form is asking the person."""
@@ -103,6 +93,7 @@ class ModelImportForm(HasTraits):
         self._code_shown = False
         self._picker = FolderPicker()
         self._status_reason = ""
+        self._found_dependencies: list[dict] = []  # the rows the folder's code imports, offered to add
         self._events: list[dict] = []  # the import's events as recorded
         self._build()
         if prefill:
@@ -392,28 +383,15 @@ class ModelImportForm(HasTraits):
             found = package.infer_dependencies(folder, runtime=self.fields["runtime"].value.strip() or None)
         except OSError:
             found = []
-        self._found_dependencies = [d for d in found if d["installed"] and not d["in_runtime"]
-                                    and d["package_name"].lower() not in listed]
-        missing = [d["imported_as"] for d in found if not d["installed"] and not d["in_runtime"]]
+        self._found_dependencies, offer = dependencies_offer(found, listed, self.language)
         self._prompts.pop("dependencies", None)
-        if self._found_dependencies or missing:
-            t = lambda english, **values: i18n.text(english, self.language, **values)  # noqa: E731
-            text = t("The code imports {packages}, not in the dependencies: add them, pinned to this kernel's "
-                     "versions? (Change or remove rows in the table afterwards.)",
-                     packages=", ".join(f"{d['package_name']} {d['package_version']}"
-                                        for d in self._found_dependencies)) if self._found_dependencies else ""
-            if missing:
-                text += (" " if text else "") + t("No installed package provides {modules}: check the names.",
-                                                  modules=", ".join(missing))
-            buttons = [{"id": "add_dependencies", "label": t("Add them"), "style": "primary"},
-                       {"id": "skip_dependencies", "label": t("Not now")}] if self._found_dependencies else \
-                [{"id": "skip_dependencies", "label": t("Close")}]
-            self._prompts["dependencies"] = {"id": "dependencies", "level": "info", "text": text, "buttons": buttons}
+        if offer is not None:
+            self._prompts["dependencies"] = offer
         self._refresh_prompts()
 
     def _add_found_dependencies(self) -> None:
         rows = [{"package_name": d["package_name"], "package_version": d["package_version"], "restraint": d["restraint"]}
-                for d in getattr(self, "_found_dependencies", [])]
+                for d in self._found_dependencies]
         self._skip_found_dependencies()
         if rows:
             self.fields["dependencies"].value = [*self.fields["dependencies"].value,
@@ -618,17 +596,10 @@ class ModelImportForm(HasTraits):
             if self._prompts.pop("version", None) is not None:
                 self._refresh_prompts()
             return None
-        message = i18n.text("{name} {version} exists already (id {model_id}); the next free version is {next}",
-                            self.language, name=found.name, version=found.version, model_id=str(found.existing_id),
-                            next=found.next_free)
-        self._prompts["version"] = {"id": "version", "text": i18n.text("Use the next free version?", self.language),
-                                    "level": "info",
-                                    "buttons": [{"id": "use_version", "style": "primary",
-                                                 "label": i18n.text("Use version {version}", self.language,
-                                                                    version=found.next_free)}]}
+        problem, self._prompts["version"] = version_offer(found, self.language)
         self._refresh_prompts()
         self.suggested_version = found.next_free
-        return {"field": "model_version", "type": "duplicate", "message": message}
+        return problem
 
     def _taken_version_error(self, data: dict[str, Any], errors: list[dict]) -> Optional[dict]:
         """On the embedded registry (a local read, no network), a version already taken is found as it is typed;
@@ -691,11 +662,11 @@ class ModelImportForm(HasTraits):
             self._set_status("failed", failures[-1] if failures else str(exc))
         elif isinstance(exc, (ServiceError, SpecValidationError, ModelImportError)):
             self._show_backend_error(exc)
-            self._set_status(_ended(run.status), getattr(exc, "error_msg", None) or str(exc))
+            self._set_status(ended(run.status), getattr(exc, "error_msg", None) or str(exc))
         else:
             self.widget.summary = {"title": i18n.text("Import stopped:", self.language),
                                    "lines": [f"{type(exc).__name__}: {exc}"]}
-            self._set_status(_ended(run.status), f"{type(exc).__name__}: {exc}")
+            self._set_status(ended(run.status), f"{type(exc).__name__}: {exc}")
         self.busy = False
         self.widget.disabled = False
         # a package problem is fixed on disk, not in a field: Import stays clickable, to check it again
@@ -719,24 +690,12 @@ class ModelImportForm(HasTraits):
         self._show_run()
 
     def _status_text(self) -> str:
-        words = lambda english, **values: i18n.text(english, self.language, **values)  # noqa: E731
-        status = self.status
-        if status == "draft":
-            count = len(self.errors)
-            if count:  # and where, in the screen's words, so a disabled Import says why
-                places = list(dict.fromkeys(self._binding.where(e["field"], self.language)
-                                            for e in self._binding.in_screen_order(self.errors)))
-                shown = ", ".join(places[:3]) + ("…" if len(places) > 3 else "")
-                return words("Draft: {count} problems to fix before importing ({fields})" if count > 1 else
-                             "Draft: 1 problem to fix before importing ({fields})", count=str(count), fields=shown)
-            return words("Draft: checked, nothing blocks importing")
-        if status == "failed":
-            return words("Import failed: {reason}", reason=self._status_reason) if self._status_reason \
-                else words("Import failed")
+        places = list(dict.fromkeys(self._binding.where(e["field"], self.language)
+                                    for e in self._binding.in_screen_order(self.errors)))
         # the import's own name and version (a blank name's generated one), not what the fields say since
-        data = self._run.data if self._run is not None and status != "local" else self._spec_fields()
-        return words(STATUS_WORDS[status], name=str(data.get("model_name") or ""),
-                     version=str(data.get("model_version") or ""), model_id=self.model_id)
+        data = self._run.data if self._run is not None and self.status not in ("local", "draft") else self._spec_fields()
+        return status_line(self.status, language=self.language, places=places, count=len(self.errors),
+                           reason=self._status_reason, data=data)
 
     def _show_run(self, **changes: Any) -> None:
         """The import's part of the form: status line, progress, events, and the result once published."""
@@ -884,12 +843,6 @@ class ModelImportForm(HasTraits):
         return f"<ModelImportForm {self.summary_text()}>"
 
     def summary_text(self) -> str:
-        """One paragraph for people: what this form imports and how it ended."""
-        data = self._spec_fields()
-        words = lambda english: i18n.text(english, self.language)  # noqa: E731
-        head = (f"{words('Model import')}: {data.get('model_name')} {data.get('model_version') or words('(no version yet)')} "
-                f"({data.get('model_type') or words('no model type yet')})")
-        registered = self.model_id and self.status in ("copying", "publishing", "published", "failed")
-        said = self._status_text() if self.status in ("draft", "failed") else words(self.status)
-        return f"{head} — {said}" + (f" (id {self.model_id})" if registered else "")
+        """One line for people: what this form imports and how it ended."""
+        return summary_line(self._spec_fields(), self.status, self._status_text(), self.model_id, self.language)
 
