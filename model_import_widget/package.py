@@ -16,11 +16,12 @@ from typing import Any, Iterator
 
 from . import config_file, dependencies
 from .config_file import ConfigFile
+from .dryrun import dry_run
 from .errors import ConfigFileError
 from .examples import apis_from_example, params_from_example
 from .spec import ENGINE_TYPES as ENGINES, MAX_PACKAGE_BYTES, SKIPPED_DIR_NAMES, SKIPPED_DIRS, canonical_model_type, human_size
 
-__all__ = ["PackageReport", "inspect", "infer_dependencies", "apis_from_example", "params_from_example",
+__all__ = ["PackageReport", "inspect", "infer_dependencies", "dry_run", "apis_from_example", "params_from_example",
            "MAX_PACKAGE_BYTES", "SKIPPED_DIR_NAMES", "ENGINES"]
 
 """The largest model package ModelArts imports."""

@@ -1,0 +1,209 @@
+"""Try a model package's customize_service.py locally before importing it: one request, in a separate process.
+
+Nothing of the package is imported here (the kernel stays untouched); the worker gets no credentials and is
+killed, with its whole process group, when the answer is in or the time is up."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+__all__ = ["DryRunResult", "dry_run", "schema_problems"]
+
+_HERE = Path(__file__).resolve().parent
+_WORKER = _HERE / "worker.py"
+_STAND_IN = _HERE / "stand_in"
+_SECRET_WORDS = ("TOKEN", "PASSWORD", "PASSWD", "SECRET", "CREDENTIAL", "ACCESS_KEY", "PRIVATE_KEY")
+_SECRET_PARTS = {"AK", "SK"}  # as whole parts of a name (HUAWEICLOUD_SDK_AK), not inside words like MAKEFLAGS
+_LOG_TAIL = 4000
+
+
+@dataclass
+class DryRunResult:
+    """What one dry run gave. `ok` means the three stages ran; `schema_problems` may still list mismatches."""
+
+    ok: bool
+    response: Any = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    error: str | None = None  # import_error, syntax_error, no_service_class, exception, timeout, worker_died, ...
+    message: str = ""
+    traceback: str = ""
+    stage: str | None = None  # for error == "exception": import, __init__, _preprocess, _inference, _postprocess
+    missing_module: str | None = None
+    schema_problems: list[str] = field(default_factory=list)
+    log: str = ""  # the tail of what the package printed
+    pid: int | None = None  # the worker's, already gone
+
+
+def _is_secret(name: str) -> bool:
+    upper = name.upper()
+    return any(word in upper for word in _SECRET_WORDS) or bool(_SECRET_PARTS & set(upper.replace("-", "_").split("_")))
+
+
+def _worker_environment() -> dict[str, str]:
+    environment = {name: value for name, value in os.environ.items() if not _is_secret(name)}
+    environment["PYTHONDONTWRITEBYTECODE"] = "1"  # leave no __pycache__ in the user's package
+    environment["PYTHONUNBUFFERED"] = "1"
+    return environment
+
+
+def _model_dir(folder: Path) -> Path | None:
+    for candidate in (folder / "model", folder):
+        if (candidate / "customize_service.py").is_file():
+            return candidate
+    return None
+
+
+def _multipart(fields: Mapping[str, Any], files: Mapping[str, str | os.PathLike[str]]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    chunks: list[bytes] = []
+    for name, value in fields.items():
+        text = value if isinstance(value, str) else json.dumps(value)
+        chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+                      + text.encode("utf-8") + b"\r\n")
+    for name, path in files.items():
+        path = Path(path)
+        chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{path.name}"\r\n'
+                      f"Content-Type: application/octet-stream\r\n\r\n".encode() + path.read_bytes() + b"\r\n")
+    chunks.append(f"--{boundary}--\r\n".encode())
+    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
+
+
+def dry_run(folder: str | os.PathLike[str], request: Mapping[str, Any] | None = None, *,
+            files: Mapping[str, str | os.PathLike[str]] | None = None, timeout: float = 30.0) -> DryRunResult:
+    """Run the package's service on one request, as ModelArts would: `Service(model_name, model_path)`, then
+    `_preprocess` → `_inference` → `_postprocess`. `request` is sent as JSON; with `files` ({field: path}) the
+    request is multipart/form-data and `request`'s entries are its text fields. `timeout` covers start-up and
+    the request; the worker is always stopped. The response is checked against config.json's apis."""
+    folder = Path(folder)
+    model_dir = _model_dir(folder)
+    if model_dir is None:
+        return DryRunResult(False, error="no_customize_service",
+                            message=f"no customize_service.py in {folder / 'model'} (nor in {folder})")
+    if files:
+        body, content_type = _multipart(request or {}, files)
+    else:
+        body, content_type = json.dumps(request).encode("utf-8"), "application/json"
+    deadline = time.monotonic() + timeout
+    with tempfile.TemporaryFile() as log:
+        # the worker inherits a socket already listening: no port file to poll, and once this side closes its
+        # copy, a worker that dies makes the connection fail at once instead of waiting for the timeout
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(4)
+            port = listener.getsockname()[1]
+            worker = subprocess.Popen(
+                [sys.executable, str(_WORKER), str(model_dir.resolve()), str(_STAND_IN), str(listener.fileno())],
+                cwd=model_dir, env=_worker_environment(), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                pass_fds=(listener.fileno(),), start_new_session=True)
+        try:
+            result = _ask(port, body, content_type, deadline, timeout, worker)
+        finally:
+            _stop(worker)
+        log.seek(0, os.SEEK_END)
+        size = log.tell()
+        log.seek(max(0, size - _LOG_TAIL))
+        result.log = log.read().decode("utf-8", "replace")
+    result.pid = worker.pid
+    if result.ok:
+        result.schema_problems = _check_against_config(model_dir, result.response)
+    return result
+
+
+def _ask(port: int, body: bytes, content_type: str, deadline: float, timeout: float,
+         worker: subprocess.Popen) -> DryRunResult:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=max(0.01, deadline - time.monotonic()))
+    try:
+        connection.request("POST", "/", body=body, headers={"Content-Type": content_type})
+        connection.sock.settimeout(max(0.01, deadline - time.monotonic()))
+        answer = connection.getresponse().read()
+    except (socket.timeout, TimeoutError):
+        return DryRunResult(False, error="timeout", message=f"timed out after {timeout:g} s (start-up and the "
+                                                            f"request); the worker was killed")
+    except (OSError, http.client.HTTPException) as exc:
+        code = worker.poll()
+        return DryRunResult(False, error="worker_died",
+                            message=f"the worker stopped before answering (exit code {code}): {exc}")
+    finally:
+        connection.close()
+    reply = json.loads(answer)
+    if "error" in reply:
+        return DryRunResult(False, timings_ms=reply.get("timings_ms", {}), error=reply["error"],
+                            message=reply.get("message", ""), traceback=reply.get("traceback", ""),
+                            stage=reply.get("stage"), missing_module=reply.get("missing_module"))
+    return DryRunResult(True, response=reply["result"], timings_ms=reply["timings_ms"])
+
+
+def _stop(worker: subprocess.Popen) -> None:
+    try:
+        os.killpg(worker.pid, signal.SIGKILL)  # the group: whatever the package started goes too
+    except ProcessLookupError:
+        pass
+    worker.wait()
+
+
+# ---------------------------------------------------------------------------------------------------- schema check
+
+
+def _check_against_config(model_dir: Path, response: Any) -> list[str]:
+    from .. import config_file  # here, not at the top: package.py imports this module
+    from ..errors import ConfigFileError
+
+    path = model_dir / "config.json"
+    if not path.is_file():
+        return []
+    try:
+        apis = config_file.load(path).fields.get("apis")
+    except ConfigFileError as exc:
+        return [f"config.json cannot be read, the response was not checked: {exc}"]
+    if not isinstance(apis, list) or not apis or not isinstance(apis[0], dict):
+        return []
+    schema = (apis[0].get("response") or {}).get("data") if isinstance(apis[0].get("response"), dict) else None
+    return schema_problems(schema, response) if isinstance(schema, dict) else []
+
+
+_TYPES: dict[str, tuple[type, ...]] = {"object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,),
+                                       "number": (int, float), "integer": (int,), "null": (type(None),)}
+
+
+def schema_problems(schema: Mapping[str, Any], value: Any, where: str = "response") -> list[str]:
+    """A light JSON-Schema check (type, properties, required, items), enough to catch a renamed or retyped field."""
+    problems: list[str] = []
+    expected = schema.get("type")
+    names = [expected] if isinstance(expected, str) else expected if isinstance(expected, list) else []
+    known = [name for name in names if name in _TYPES]
+    if known and not any(isinstance(value, _TYPES[name]) and not (name in ("number", "integer")
+                                                                   and isinstance(value, bool))
+                         for name in known):
+        if not ("integer" in known and isinstance(value, float) and value.is_integer()):
+            return [f"{where}: expected {' or '.join(known)}, got {_json_type(value)}"]
+    if isinstance(value, dict):
+        properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        for name in schema.get("required") or []:
+            if isinstance(name, str) and name not in value:
+                problems.append(f"{where}.{name}: required but missing")
+        for name, sub in properties.items():
+            if name in value and isinstance(sub, dict):
+                problems += schema_problems(sub, value[name], f"{where}.{name}")
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(value):
+            problems += schema_problems(schema["items"], item, f"{where}[{index}]")
+    return problems
+
+
+def _json_type(value: Any) -> str:
+    for name in ("null", "boolean", "integer", "number", "string", "array", "object"):
+        if isinstance(value, _TYPES[name]) and not (name in ("integer", "number") and isinstance(value, bool)):
+            return name
+    return type(value).__name__

@@ -1,0 +1,7 @@
+"""Stand-in for ModelArts' spark_model_service (Spark MLlib)."""
+
+from .model_service import _StandInService
+
+
+class SparkServingBaseService(_StandInService):
+    """Spark MLlib: see _StandInService."""
