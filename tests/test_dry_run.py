@@ -228,3 +228,35 @@ def test_what_the_package_started_is_killed_with_it(tmp_path):
         time.sleep(0.05)
     else:
         pytest.fail(f"the package's child {child} still runs")
+
+
+def test_a_worker_whose_kernel_is_killed_goes_too(tmp_path):
+    """kill -9 of the process running dry_run (the kernel) while the package hangs: the worker and what it started
+    must not run on."""
+    import signal
+    import subprocess
+    import sys
+
+    psutil = pytest.importorskip("psutil")
+    folder = write_package(tmp_path, DOUBLER.replace("return [2 * x for x in data]", "while True:\n            pass"))
+    kernel = subprocess.Popen([sys.executable, "-c", "from model_import_widget import package; "
+                               f"package.dry_run({str(folder)!r}, {{'numbers': [1]}}, timeout=60)"])
+    try:
+        worker = wait_for(lambda: next(iter(psutil.Process(kernel.pid).children()), None), 30)
+        time.sleep(1.0)  # the request is in: the package is looping
+        kernel.send_signal(signal.SIGKILL)
+        kernel.wait(10)
+        assert wait_for(lambda: gone(worker.pid) or None, 5), "the worker outlived its kernel"
+    finally:
+        if kernel.poll() is None:
+            kernel.kill()
+
+
+def wait_for(predicate, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.05)
+    return None

@@ -13,8 +13,10 @@ import inspect
 import io
 import json
 import os
+import signal
 import socket
 import sys
+import threading
 import time
 import traceback
 
@@ -155,8 +157,17 @@ def make_handler(service: object | None, load_error: dict | None, model_dir: str
     return Handler
 
 
+def watch_parent(parent: int) -> None:
+    """If the process that started this worker dies (a kernel killed with kill -9), nothing stays running: the
+    worker's whole process group (it leads one) goes, the package's own children included."""
+    while os.getppid() == parent:
+        time.sleep(0.25)
+    os.killpg(os.getpgid(0), signal.SIGKILL)
+
+
 def main(argv: list[str]) -> None:
     model_dir, stand_in_dir, fd = argv[1], argv[2], int(argv[3])
+    threading.Thread(target=watch_parent, args=(os.getppid(),), daemon=True).start()  # before the package's code
     listener = socket.socket(fileno=fd)  # bound and listening already: the parent connects without waiting
     # this file's folder is not the package's: the stand-ins first, then model/ as ModelArts puts it
     sys.path[:] = [stand_in_dir, model_dir] + [p for p in sys.path[1:] if p not in ("", model_dir)]
