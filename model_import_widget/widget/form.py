@@ -304,8 +304,9 @@ class ModelImportForm(HasTraits):
     def _recheck(self) -> None:
         """Validate everything through the rule table and show each message at its field."""
         data = self._binding.collect()
-        report = spec.check(self._check_data(data))
-        taken = self._taken_version_error(self._check_data(data), report.errors)
+        checked = self._check_data(data)
+        report = spec.check(checked)
+        taken = self._taken_version_error(checked, report.errors)
         if taken is not None:
             report.errors.append(taken)
         if self._lint_problems and not any(e["field"] == "source_location" for e in report.errors):
