@@ -10,12 +10,17 @@ import importlib.metadata as metadata
 import re
 from typing import Any, Optional
 
-__all__ = ["pin", "runtime_python", "SERIALISED_BY"]
+__all__ = ["pin", "runtime_python", "SERIALISED_BY", "BUILD_VARIANTS"]
 
 SERIALISED_BY = frozenset({"scikit-learn", "xgboost", "lightgbm", "catboost", "joblib", "torch", "tensorflow",
                            "keras", "mindspore", "mxnet", "onnx", "onnxruntime", "cloudpickle"})
 """Distributions whose saved models are read back only by the version that wrote them (a pickle of a scikit-learn
 estimator warns or breaks under another version): pinned EXACT. Any other is pinned ATLEAST the kernel's version."""
+
+
+BUILD_VARIANTS = {"xgboost-cpu": "xgboost"}
+"""Distributions that are a build of another one with the same versions (xgboost-cpu is XGBoost without CUDA): the
+pin names the usual distribution, which the service's images and index know."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -40,8 +45,10 @@ def pin(module: str, guess: str, runtime: Optional[str] = None) -> dict[str, Any
     except metadata.PackageNotFoundError:  # (uninstalled since the table was read)
         return {"package_name": name, "installed": False, "package_version": None, "restraint": None,
                 "note": f"{name} is no longer installed here"}
-    made = {"package_name": _canonical(name), "installed": True, "package_version": version,
-            "restraint": "EXACT" if _canonical(name).lower() in SERIALISED_BY else "ATLEAST", "note": ""}
+    version = version.split("+", 1)[0]  # 2.13.0+cpu: the local label names a build no index but its own has
+    pinned = BUILD_VARIANTS.get(_canonical(name).lower(), _canonical(name))
+    made = {"package_name": pinned, "installed": True, "package_version": version,
+            "restraint": "EXACT" if pinned.lower() in SERIALISED_BY else "ATLEAST", "note": ""}
     python = runtime_python(runtime or "")
     if python and needs and not _allows(needs, python):
         made["note"] = (f"{made['package_name']} {version} needs Python {needs}, and the runtime {runtime} has "

@@ -10,6 +10,10 @@ Messages say what is wrong and how to fix it. No exception ever carries a secret
     │                                   without running it; .problems [{"line", "field", "message"}] .line .advice
     ├── PackageError                    (also ValueError) the model package cannot work; found before anything is
     │                                   registered; .problems [{"path", "message"}] .source_location
+    ├── PackageRunError                 a package's customize_service.py could not start or answer when run locally
+    │                                   (serve, deploy_predictor, predict); .result is the DryRunResult
+    ├── PackageBuildError               (also ValueError) package.build cannot package this model; nothing was
+    │                                   written; .problems [str]
     ├── CredentialsError                credentials are missing, incomplete or malformed
     ├── BackendUnavailableError         the chosen backend cannot be used from here (yet)
     ├── RegistryDamagedError            the embedded registry's index cannot be trusted (empty, damaged, foreign,
@@ -88,6 +92,33 @@ class PackageError(ModelImportError, ValueError):
         lines += [f"  - {p['message']}" for p in self.problems]
         lines.append("Fix the package, then import it again.")
         super().__init__("\n".join(lines))
+
+
+class PackageRunError(ModelImportError):
+    """The package's service, run locally, failed: `.result` (a DryRunResult) has the error kind, the message, the
+    stage and the traceback of the package's own code."""
+
+    def __init__(self, result: Any, what: str = "the package's service did not start"):
+        self.result = result
+        lines = [f"{what}: {result.message or result.error}"]
+        if getattr(result, "stage", None):
+            lines[0] += f" (in {result.stage})"
+        if getattr(result, "missing_module", None):
+            lines.append(f"Install {result.missing_module} here to try it, and add it to the model's dependencies.")
+        if getattr(result, "traceback", ""):
+            lines.append(result.traceback.rstrip())
+        super().__init__("\n".join(lines))
+
+
+class PackageBuildError(ModelImportError, ValueError):
+    """`package.build` cannot package this model object; `.problems` says why and what to do. Nothing was written
+    (the folder is as it was)."""
+
+    def __init__(self, problems: list[str], folder: str = ""):
+        self.problems, self.folder = list(problems), folder
+        head = f"cannot build the package{f' in {folder}' if folder else ''}; nothing was written"
+        body = problems[0] if len(problems) == 1 else "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{head}: {body}" if len(problems) == 1 else f"{head}:\n{body}")
 
 
 class CredentialsError(ModelImportError):

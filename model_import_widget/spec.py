@@ -153,6 +153,39 @@ def known_runtimes(model_type: str) -> list[str]:
     return list(_LEGACY_RUNTIMES.get(model_type, ())) + list(_UNIFIED_EXAMPLES.get(model_type, ()))
 
 
+DEFAULT_RUNTIMES: dict[str, str] = {"TensorFlow": "python2.7", "MXNet": "python3.6", "Caffe": "python3.6",
+                                    "Spark_MLlib": "python3.6", "Scikit_Learn": "python3.6", "XGBoost": "python3.6",
+                                    "PyTorch": "python3.6"}
+"""The runtime the service documents as each engine's default (spec §5.4): what config.json gets when none is set."""
+
+ENGINE_MODULES: dict[str, str] = {"PyTorch": "torch", "TensorFlow": "tensorflow", "MindSpore": "mindspore",
+                                  "MXNet": "mxnet", "XGBoost": "xgboost", "Scikit_Learn": "sklearn",
+                                  "Caffe": "caffe", "Spark_MLlib": "pyspark"}
+"""The module each engine's image provides by definition: its framework."""
+
+_MINDSPORE_1_7_IMAGE = frozenset({
+    "cycler", "easydict", "flask", "grpc", "gunicorn", "ipykernel", "jinja2", "lxml", "matplotlib", "mindinsight",
+    "mindspore", "mindvision", "moxing", "numpy", "cv2", "pandas", "PIL", "google.protobuf", "psutil", "yaml",
+    "requests", "sklearn", "scipy", "tensorboardX", "threadpoolctl", "tomli", "tornado", "tqdm", "traitlets",
+    "treelib", "urllib3", "zipp"})
+IMAGE_MODULES: dict[str, frozenset[str]] = {
+    runtime: _MINDSPORE_1_7_IMAGE for runtime in ("mindspore_1.7.0-cpu-py_3.7-ubuntu_18.04-x86_64",
+                                                  "mindspore_1.7.0-cuda_10.1-py_3.7-ubuntu_18.04-x86_64",
+                                                  "mindspore_1.7.0-cuda_11.1-py_3.7-ubuntu_18.04-x86_64")}
+"""Modules a runtime image already has, as importable names, for the images whose package list the service
+documents: the MindSpore 1.7.0 inference images ("Certain pip installation packages", docker-modelarts_0041,
+https://support.huaweicloud.com/intl/en-us/docker-modelarts/docker-modelarts_0041.html; the CUDA images list the
+same packages up to requests). The docs list no packages for the PyTorch and TensorFlow inference images
+(docker-modelarts_0038 names them only) nor for the python3.6/python3.7 runtimes: those are taken to provide
+only their framework (ENGINE_MODULES), so everything else is pinned."""
+
+
+def image_modules(model_type: str, runtime: str | None) -> frozenset[str]:
+    """What the runtime image of this engine provides without a dependency (see IMAGE_MODULES)."""
+    framework = ENGINE_MODULES.get(model_type)
+    return IMAGE_MODULES.get(runtime or "", frozenset()) | ({framework} if framework else frozenset())
+
+
 # --------------------------------------------------------------------------------------------------
 # Patterns: the same text is checked natively here and by the browser (ECMAScript regex), so ASCII
 # classes only — no \d (Unicode digits in Rust), no inline flags (not in JavaScript).

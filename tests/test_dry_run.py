@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from model_import_widget import package
+from model_import_widget import lint, package
 from model_import_widget.dryrun import schema_problems, worker
 
 CONFIG = {
@@ -190,7 +190,7 @@ def test_the_kernel_does_not_import_the_package(tmp_path):
 
 
 def test_the_worker_knows_the_same_base_classes_as_package_inspection():
-    assert set(worker.BASE_CLASSES) == set(package._BASE_CLASSES)
+    assert set(worker.BASE_CLASSES) == set(lint._BASE_CLASSES)
 
 
 def test_schema_problems_light_check():

@@ -1,7 +1,8 @@
-"""Try a model package's customize_service.py locally before importing it: one request, in a separate process.
+"""Try a model package's customize_service.py locally before importing it, in a separate process.
 
-Nothing of the package is imported here (the kernel stays untouched); the worker gets no credentials and is
-killed, with its whole process group, when the answer is in or the time is up."""
+`dry_run` answers one request; `serve` keeps the package's service running on 127.0.0.1 until stopped (a local
+Predictor). Nothing of the package is imported here (the kernel stays untouched); the worker gets no credentials
+and is killed, with its whole process group, when it is stopped, when the time is up, or when this process dies."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ import sys
 import tempfile
 import time
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-__all__ = ["DryRunResult", "dry_run", "schema_problems"]
+__all__ = ["DryRunResult", "LocalService", "serve", "dry_run", "schema_problems"]
 
 _HERE = Path(__file__).resolve().parent
 _WORKER = _HERE / "worker.py"
@@ -80,75 +82,180 @@ def _multipart(fields: Mapping[str, Any], files: Mapping[str, str | os.PathLike[
     return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
 
 
-def dry_run(folder: str | os.PathLike[str], request: Mapping[str, Any] | None = None, *,
-            files: Mapping[str, str | os.PathLike[str]] | None = None, timeout: float = 30.0) -> DryRunResult:
-    """Run the package's service on one request, as ModelArts would: `Service(model_name, model_path)`, then
-    `_preprocess` → `_inference` → `_postprocess`. `request` is sent as JSON; with `files` ({field: path}) the
-    request is multipart/form-data and `request`'s entries are its text fields. `timeout` covers start-up and
-    the request; the worker is always stopped. The response is checked against config.json's apis."""
-    folder = Path(folder)
-    model_dir = _model_dir(folder)
-    if model_dir is None:
-        return DryRunResult(False, error="no_customize_service",
-                            message=f"no customize_service.py in {folder / 'model'} (nor in {folder})")
-    if files:
-        body, content_type = _multipart(request or {}, files)
-    else:
-        body, content_type = json.dumps(request).encode("utf-8"), "application/json"
-    deadline = time.monotonic() + timeout
-    with tempfile.TemporaryFile() as log:
-        # the worker inherits a socket already listening: no port file to poll, and once this side closes its
-        # copy, a worker that dies makes the connection fail at once instead of waiting for the timeout
+class LocalService:
+    """A package's customize_service.py served on 127.0.0.1 as ModelArts' inference endpoint serves it (POST / with
+    JSON, or multipart/form-data with files), in a separate worker process, until `stop()`.
+
+    The worker starts at once; `wait_ready()` returns once the service class is constructed (or the error that
+    stopped it). A request that runs past its timeout kills the worker (a hang cannot be interrupted otherwise), so
+    the next one says the service was stopped. The worker dies with this process too (kill -9 of the kernel
+    included), and with this object when it is garbage-collected."""
+
+    def __init__(self, folder: str | os.PathLike[str]):
+        self.folder = Path(folder)
+        model_dir = _model_dir(self.folder)
+        if model_dir is None:
+            raise FileNotFoundError(f"no customize_service.py in {self.folder / 'model'} (nor in {self.folder}): "
+                                    f"choose the folder that holds model/customize_service.py")
+        self.model_dir = model_dir
+        self._log = tempfile.TemporaryFile()
+        self._stopped_because = ""
+        # the worker inherits a socket already listening: no port file to poll, and once this side closes its copy,
+        # a worker that dies makes the connection fail at once instead of waiting for the timeout
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
             listener.bind(("127.0.0.1", 0))
-            listener.listen(4)
-            port = listener.getsockname()[1]
-            worker = subprocess.Popen(
+            listener.listen(16)
+            self.port = listener.getsockname()[1]
+            self._worker = subprocess.Popen(
                 [sys.executable, str(_WORKER), str(model_dir.resolve()), str(_STAND_IN), str(listener.fileno())],
-                cwd=model_dir, env=_worker_environment(), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                pass_fds=(listener.fileno(),), start_new_session=True)
-        try:
-            result = _ask(port, body, content_type, deadline, timeout, worker)
-        finally:
-            _stop(worker)
-        log.seek(0, os.SEEK_END)
-        size = log.tell()
-        log.seek(max(0, size - _LOG_TAIL))
-        result.log = log.read().decode("utf-8", "replace")
-    result.pid = worker.pid
-    if result.ok:
-        result.schema_problems = _check_against_config(model_dir, result.response)
+                cwd=model_dir, env=_worker_environment(), stdin=subprocess.DEVNULL, stdout=self._log,
+                stderr=self._log, pass_fds=(listener.fileno(),), start_new_session=True)
+        self._finalizer = weakref.finalize(self, _stop, self._worker)
+
+    @property
+    def url(self) -> str:
+        """Where the service answers, as a client would call it: POST here."""
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def pid(self) -> int:
+        return self._worker.pid
+
+    @property
+    def running(self) -> bool:
+        return self._worker.poll() is None
+
+    def wait_ready(self, timeout: float = 30.0) -> DryRunResult:
+        """Wait until the package's service is loaded: ok, or the load's error (syntax, import, __init__, ...)."""
+        return self._call("GET", "/health", b"", "application/json", timeout, what="start-up")
+
+    def ask(self, request: Any = None, *, files: Mapping[str, str | os.PathLike[str]] | None = None,
+            timeout: float = 30.0) -> DryRunResult:
+        """One request, as `dry_run` describes; the response is checked against config.json's apis."""
+        if files:
+            body, content_type = _multipart(request or {}, files)
+        else:
+            body, content_type = json.dumps(request).encode("utf-8"), "application/json"
+        result = self._call("POST", "/", body, content_type, timeout, what="the request")
+        if result.ok:
+            result.schema_problems = _check_against_config(self.model_dir, result.response)
+        return result
+
+    def log(self) -> str:
+        """The tail of what the package printed so far."""
+        self._log.flush()
+        self._log.seek(0, os.SEEK_END)
+        size = self._log.tell()
+        self._log.seek(max(0, size - _LOG_TAIL))
+        return self._log.read().decode("utf-8", "replace")
+
+    def stop(self) -> None:
+        """Stop the worker and everything the package started (its process group). Stopping twice is fine."""
+        self._finalizer()
+
+    def __enter__(self) -> "LocalService":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<LocalService {self.model_dir} at {self.url} ({state})>"
+
+    def _call(self, method: str, path: str, body: bytes, content_type: str, timeout: float,
+              what: str) -> DryRunResult:
+        if not self.running:
+            code = self._worker.poll()
+            reason = self._stopped_because or (f"the worker stopped (exit code {code})" if code not in (None, -9)
+                                               else "the service was stopped")
+            result = DryRunResult(False, error="worker_died" if not self._stopped_because else "stopped",
+                                  message=reason)
+        else:
+            result = _ask(self.port, method, path, body, content_type, timeout, self._worker, what)
+            if result.error == "timeout":
+                self._stopped_because = (f"the service was stopped: {what} timed out after {timeout:g} s; start it "
+                                         f"again")
+                self.stop()
+        result.pid = self._worker.pid
+        result.log = self.log()
+        return result
+
+
+def serve(folder: str | os.PathLike[str], *, timeout: float = 30.0) -> LocalService:
+    """Start the package's service locally and wait until it is loaded; raises PackageRunError with the load's
+    error (the worker stopped) if it cannot start. Call `stop()` (or use it in a `with` block) when done."""
+    from ..errors import PackageRunError
+
+    service = LocalService(folder)
+    ready = service.wait_ready(timeout)
+    if not ready.ok:
+        service.stop()
+        raise PackageRunError(ready)
+    return service
+
+
+def dry_run(folder: str | os.PathLike[str], request: Mapping[str, Any] | None = None, *,
+            files: Mapping[str, str | os.PathLike[str]] | None = None, timeout: float = 30.0) -> DryRunResult:
+    """Run the package's service on one request, as ModelArts would: `Service(model_name, model_path)` (or
+    `Service(model_path)` for XGBoost and scikit-learn), then `_preprocess` → `_inference` → `_postprocess`.
+    `request` is sent as JSON; with `files` ({field: path}) the request is multipart/form-data and `request`'s
+    entries are its text fields. `timeout` covers start-up and the request; the worker is always stopped. The
+    response is checked against config.json's apis."""
+    folder = Path(folder)
+    if _model_dir(folder) is None:
+        return DryRunResult(False, error="no_customize_service",
+                            message=f"no customize_service.py in {folder / 'model'} (nor in {folder})")
+    deadline = time.monotonic() + timeout
+    service = LocalService(folder)
+    try:
+        result = service.wait_ready(timeout)
+        if result.ok:
+            result = service.ask(request, files=files, timeout=max(0.01, deadline - time.monotonic()))
+    finally:
+        service.stop()
+    if result.error == "timeout":
+        result.message = f"timed out after {timeout:g} s (start-up and the request); the worker was killed"
     return result
 
 
-def _ask(port: int, body: bytes, content_type: str, deadline: float, timeout: float,
-         worker: subprocess.Popen) -> DryRunResult:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=max(0.01, deadline - time.monotonic()))
+def _ask(port: int, method: str, path: str, body: bytes, content_type: str, timeout: float,
+         worker: subprocess.Popen, what: str) -> DryRunResult:
+    deadline = time.monotonic() + timeout
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=max(0.01, timeout))
     try:
-        connection.request("POST", "/", body=body, headers={"Content-Type": content_type})
+        connection.request(method, path, body=body, headers={"Content-Type": content_type})
         connection.sock.settimeout(max(0.01, deadline - time.monotonic()))
-        answer = connection.getresponse().read()
+        answer = connection.getresponse()
+        data, timings = answer.read(), answer.getheader("X-Stage-Timings")
     except (socket.timeout, TimeoutError):
-        return DryRunResult(False, error="timeout", message=f"timed out after {timeout:g} s (start-up and the "
-                                                            f"request); the worker was killed")
+        return DryRunResult(False, error="timeout", message=f"{what} timed out after {timeout:g} s; the worker was "
+                                                            f"killed")
     except (OSError, http.client.HTTPException) as exc:
-        code = worker.poll()
+        try:
+            code = worker.wait(1)
+        except subprocess.TimeoutExpired:
+            code = None
         return DryRunResult(False, error="worker_died",
                             message=f"the worker stopped before answering (exit code {code}): {exc}")
     finally:
         connection.close()
-    reply = json.loads(answer)
-    if "error" in reply:
-        return DryRunResult(False, timings_ms=reply.get("timings_ms", {}), error=reply["error"],
+    try:
+        reply = json.loads(data) if data else None
+    except ValueError:
+        return DryRunResult(False, error="bad_answer", message=f"the answer is not JSON: {data[:200]!r}")
+    if answer.status != 200:
+        reply = reply if isinstance(reply, dict) else {}
+        return DryRunResult(False, timings_ms=reply.get("timings_ms", {}), error=reply.get("error", "exception"),
                             message=reply.get("message", ""), traceback=reply.get("traceback", ""),
                             stage=reply.get("stage"), missing_module=reply.get("missing_module"))
-    return DryRunResult(True, response=reply["result"], timings_ms=reply["timings_ms"])
+    return DryRunResult(True, response=reply, timings_ms=json.loads(timings) if timings else {})
 
 
 def _stop(worker: subprocess.Popen) -> None:
     try:
         os.killpg(worker.pid, signal.SIGKILL)  # the group: whatever the package started goes too
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):
         pass
     worker.wait()
 

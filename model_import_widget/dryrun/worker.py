@@ -20,7 +20,7 @@ import threading
 import time
 import traceback
 
-# model_import_widget.package._BASE_CLASSES lists the same names (a test checks they agree).
+# model_import_widget.lint._BASE_CLASSES lists the same names (a test checks they agree).
 BASE_CLASSES = ("PTServingBaseService", "TfServingBaseService", "SingleNodeService", "MXNetBaseService",
                 "CaffeBaseService", "SparkServingBaseService", "XgSklServingBaseService")
 STAGES = ("_preprocess", "_inference", "_postprocess")
@@ -70,9 +70,14 @@ def load_service(model_dir: str) -> tuple[object | None, dict | None]:
     service_class = leaves[0]
     model_name = os.path.basename(os.path.dirname(os.path.realpath(model_dir))) or "model"
     try:
-        parameters = [p for p in inspect.signature(service_class.__init__).parameters.values()][1:]
-        positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        if len(positional) == 1 and not any(p.kind == p.VAR_POSITIONAL for p in parameters):
+        if service_class.__init__ is getattr(service_class.__mro__[-2], "__init__", None):  # not overridden
+            positional = 1 if getattr(service_class, "_takes_model_path_only", False) else 2
+        else:
+            parameters = [p for p in inspect.signature(service_class.__init__).parameters.values()][1:]
+            positional = len([p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
+            if any(p.kind == p.VAR_POSITIONAL for p in parameters):
+                positional = 2
+        if positional == 1:
             service = service_class(model_dir)  # the ML form: __init__(self, model_path)
         else:
             service = service_class(model_name, model_dir)
@@ -121,13 +126,22 @@ def run_stages(service: object, data: object, model_dir: str) -> dict:
 
 
 def make_handler(service: object | None, load_error: dict | None, model_dir: str) -> type:
+    """POST / answers as ModelArts' endpoint does: the package's answer as JSON (each stage's time in the
+    X-Stage-Timings header), or status 500 (400 for an unreadable body) with {"error_msg", and the details}.
+    GET /health answers once the service is loaded: 200, or 500 with the load's error."""
+
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the http.server name
+        def do_GET(self) -> None:  # noqa: N802 - the http.server name
+            if self.path.rstrip("/") != "/health":
+                return self.reply(404, {"error": "not_found", "message": "POST / to predict; GET /health"})
+            self.reply(500, load_error) if load_error is not None else self.reply(200, {"status": "ready"})
+
+        def do_POST(self) -> None:  # noqa: N802
             if load_error is not None:
-                return self.reply(load_error)
+                return self.reply(500, load_error)
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_BODY:
-                return self.reply({"error": "bad_request", "message": f"body larger than {MAX_BODY} bytes"})
+                return self.reply(400, {"error": "bad_request", "message": f"body larger than {MAX_BODY} bytes"})
             body = self.rfile.read(length)
             content_type = self.headers.get("Content-Type", "application/json")
             try:
@@ -136,18 +150,26 @@ def make_handler(service: object | None, load_error: dict | None, model_dir: str
                 else:
                     data = json.loads(body.decode("utf-8") or "null")
             except (ValueError, UnicodeDecodeError) as exc:
-                return self.reply({"error": "bad_request", "message": f"the request body cannot be read: {exc}"})
-            self.reply(run_stages(service, data, model_dir))
+                return self.reply(400, {"error": "bad_request", "message": f"the request body cannot be read: {exc}"})
+            answer = run_stages(service, data, model_dir)
+            if "error" in answer:
+                return self.reply(500, answer)
+            self.reply(200, answer["result"], answer["timings_ms"])
 
-        def reply(self, answer: dict) -> None:
+        def reply(self, status: int, answer: object, timings: dict | None = None) -> None:
             try:
                 body = json.dumps(answer, default=jsonable).encode("utf-8")
             except (TypeError, ValueError) as exc:
-                body = json.dumps(failure("exception", exc, model_dir, stage="response",
-                                          timings_ms=answer.get("timings_ms", {}))).encode("utf-8")
-            self.send_response(200)
+                status, body = 500, json.dumps(failure("exception", exc, model_dir, stage="response",
+                                                       timings_ms=timings or {})).encode("utf-8")
+            else:
+                if status != 200 and isinstance(answer, dict):  # the service's own error shape, details beside it
+                    body = json.dumps({"error_msg": answer.get("message", ""), **answer}).encode("utf-8")
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
+            if timings is not None:
+                self.send_header("X-Stage-Timings", json.dumps(timings))
             self.end_headers()
             self.wfile.write(body)
 

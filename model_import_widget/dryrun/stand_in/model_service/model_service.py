@@ -7,7 +7,13 @@ class _StandInService:
     The real `_inference` runs the engine on the weights; this one can only call `self.model` if the subclass
     set one (a plain callable), because no engine is loaded here."""
 
-    def __init__(self, model_name=None, model_path=None):
+    _takes_model_path_only = False  # ModelArts constructs DL services as (model_name, model_path), ML ones (model_path)
+
+    def __init__(self, *args, model_name=None, model_path=None):
+        if len(args) == 1 and self._takes_model_path_only:
+            model_path = args[0]
+        elif args:
+            model_name, model_path = (list(args) + [model_path])[:2]
         self.model_name = model_name
         self.model_path = model_path
 

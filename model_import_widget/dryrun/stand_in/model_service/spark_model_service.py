@@ -4,4 +4,6 @@ from .model_service import _StandInService
 
 
 class SparkServingBaseService(_StandInService):
-    """Spark MLlib: see _StandInService."""
+    """Spark MLlib: see _StandInService. Constructed as Service(model_path)."""
+
+    _takes_model_path_only = True
