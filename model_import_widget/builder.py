@@ -106,7 +106,7 @@ def build(model: Any, folder: str | os.PathLike[str], *, example: Any = None, ov
             "model_algorithm": model_algorithm, "model_type": kind.engine, "runtime": runtime, "apis": apis,
             "dependencies": [{"installer": "pip", "packages": dependencies}] if dependencies else None})
         _sync_tree(staging)
-        result = _check(staging, request, answer, timeout)
+        result = _check(model, staging, request, answer, timeout)
         files = sorted(path.relative_to(staging).as_posix() for path in staging.rglob("*") if path.is_file())
         _place(staging, folder)
     except BaseException:
@@ -224,7 +224,9 @@ def _save_torch(model: Any, model_dir: Path, rows: Any) -> list[str]:
     import torch
 
     notes: list[str] = []
-    with _eval_mode(model):
+    with _eval_mode(model), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning)  # torch 2.13 deprecates TorchScript, which
+        # ModelArts' PyTorch images (1.x) load
         if isinstance(model, torch.jit.ScriptModule):
             scripted = model
         else:
@@ -343,14 +345,36 @@ def _dependencies(staging: Path, runtime: str, notes: list[str]) -> list[dict[st
     return chosen
 
 
-def _check(staging: Path, request: dict[str, Any], answer: Any, timeout: float) -> DryRunResult:
+_LIBRARIES = {"sklearn", "numpy", "scipy", "xgboost", "joblib", "builtins", "torch", "pandas"}
+
+
+def _own_classes(model: Any) -> list[type]:
+    """The classes of the model and its parts (a pipeline's steps) that come from no library."""
+    parts = [model]
+    if callable(getattr(model, "get_params", None)):
+        try:
+            parts += list(model.get_params(deep=True).values())
+        except Exception:  # noqa: BLE001 - the user's get_params
+            pass
+    return [type(part) for part in parts if _module_root(type(part)) not in _LIBRARIES]
+
+
+def _check(model: Any, staging: Path, request: dict[str, Any], answer: Any, timeout: float) -> DryRunResult:
     report = inspect(staging)
     if not report.ok:
         raise PackageBuildError([f"the lint found: {p['message']}" for p in report.problems])
     result = dry_run(staging, request, timeout=timeout)
     if not result.ok:
         detail = f"\n{result.traceback}" if result.traceback else ""
-        raise PackageBuildError([f"the dry run of the package failed ({result.error}): {result.message}{detail}"])
+        hint = ""
+        if result.stage == "_inference" and ("No module named" in result.message
+                                             or "Can't get attribute" in result.message):
+            own = ", ".join(sorted({f"{cls.__module__}.{cls.__qualname__}" for cls in _own_classes(model)}))
+            hint = (f"; the saved model refers to code the service does not have{f' ({own})' if own else ''}: "
+                    f"classes and functions defined in the notebook cannot be loaded elsewhere. Use the library's "
+                    f"own classes, or put yours in a module (a .py file) and add it to the package's model/ folder")
+        raise PackageBuildError([f"the dry run of the package failed ({result.error}): {result.message}{hint}"
+                                 f"{detail}"])
     if result.schema_problems:
         raise PackageBuildError([f"the dry run's answer does not fit config.json's apis: {p}"
                                  for p in result.schema_problems])

@@ -99,6 +99,7 @@ class LocalService:
                                     f"choose the folder that holds model/customize_service.py")
         self.model_dir = model_dir
         self._log = tempfile.TemporaryFile()
+        self._last_log = ""
         self._stopped_because = ""
         # the worker inherits a socket already listening: no port file to poll, and once this side closes its copy,
         # a worker that dies makes the connection fail at once instead of waiting for the timeout
@@ -110,7 +111,7 @@ class LocalService:
                 [sys.executable, str(_WORKER), str(model_dir.resolve()), str(_STAND_IN), str(listener.fileno())],
                 cwd=model_dir, env=_worker_environment(), stdin=subprocess.DEVNULL, stdout=self._log,
                 stderr=self._log, pass_fds=(listener.fileno(),), start_new_session=True)
-        self._finalizer = weakref.finalize(self, _stop, self._worker)
+        self._finalizer = weakref.finalize(self, _stop, self._worker, self._log)
 
     @property
     def url(self) -> str:
@@ -143,6 +144,8 @@ class LocalService:
 
     def log(self) -> str:
         """The tail of what the package printed so far."""
+        if self._log.closed:
+            return self._last_log
         self._log.flush()
         self._log.seek(0, os.SEEK_END)
         size = self._log.tell()
@@ -151,6 +154,8 @@ class LocalService:
 
     def stop(self) -> None:
         """Stop the worker and everything the package started (its process group). Stopping twice is fine."""
+        if not self._log.closed:
+            self._last_log = self.log()
         self._finalizer()
 
     def __enter__(self) -> "LocalService":
@@ -252,12 +257,13 @@ def _ask(port: int, method: str, path: str, body: bytes, content_type: str, time
     return DryRunResult(True, response=reply, timings_ms=json.loads(timings) if timings else {})
 
 
-def _stop(worker: subprocess.Popen) -> None:
+def _stop(worker: subprocess.Popen, log: Any) -> None:
     try:
         os.killpg(worker.pid, signal.SIGKILL)  # the group: whatever the package started goes too
     except (ProcessLookupError, PermissionError):
         pass
     worker.wait()
+    log.close()
 
 
 # ---------------------------------------------------------------------------------------------------- schema check
