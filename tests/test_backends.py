@@ -131,9 +131,9 @@ def nothing_named(session, name) -> bool:
 def test_a_local_model_registers_nothing_until_published(session, tmp_path):
     name = new_name("local")
     model = create(session, package(tmp_path / "p"), name, publish=False)
-    assert model.get_model_id() is None and model.is_local
+    assert model.get_model_id().startswith("local-") and model.is_local
     info = model.get_model_info()
-    assert (info["model_status"], info["model_id"], info["model_name"]) == ("local", None, name)
+    assert (info["model_status"], info["model_id"], info["model_name"]) == ("local", model.get_model_id(), name)
     assert nothing_named(session, name) and model.get_model_events() == []
     published = model.publish_model()
     assert published["model_status"] == "published" and not model.is_local

@@ -636,7 +636,8 @@ def test_submit_publish_false_makes_a_local_model_then_publish_model_imports_it(
     form = valid_form(session, make_package(tmp_path / "pkg"), model_type="PyTorch")
     model = form.submit(publish=False)
     assert form.status == "local" and "registered nowhere" in run_text(form)
-    assert model.get_model_id() is None and session.client.list_models()["total_count"] == 0
+    assert model.is_local and model.get_model_id().startswith("local-")
+    assert session.client.list_models()["total_count"] == 0
     assert model.publish_model()["model_status"] == "published"
     assert [m["model_id"] for m in session.client.list_models()["models"]] == [model.get_model_id()]
 

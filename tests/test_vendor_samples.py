@@ -514,9 +514,9 @@ def test_0223_model_debugging_a_local_model_then_publish_model(where, session, c
                   model_type='TensorFlow',                     # the AI framework the model uses
                   model_algorithm="image_classification",
                   model_name=name)                             # the page: "tensorflow_mlp_mnist_local_infer"
-    # (The page then points to "service debugging", 0202, to deploy it as a local service: out of scope.)
+    # (The page then points to "service debugging", 0202, to deploy it as a local service: tests/test_predictor.py.)
 
-    assert model.get_model_id() is None
+    assert model.get_model_id().startswith("local-")  # a local id, for a local service
     assert model.get_model_info()["model_status"] == "local"
     assert Model.get_model_list(session, model_name=name)["total_count"] == 0  # nothing registered yet
 

@@ -91,7 +91,7 @@ class LocalService:
     the next one says the service was stopped. The worker dies with this process too (kill -9 of the kernel
     included), and with this object when it is garbage-collected."""
 
-    def __init__(self, folder: str | os.PathLike[str]):
+    def __init__(self, folder: str | os.PathLike[str], *, env: Mapping[str, str] | None = None):
         self.folder = Path(folder)
         model_dir = _model_dir(self.folder)
         if model_dir is None:
@@ -109,7 +109,8 @@ class LocalService:
             self.port = listener.getsockname()[1]
             self._worker = subprocess.Popen(
                 [sys.executable, str(_WORKER), str(model_dir.resolve()), str(_STAND_IN), str(listener.fileno())],
-                cwd=model_dir, env=_worker_environment(), stdin=subprocess.DEVNULL, stdout=self._log,
+                cwd=model_dir, env={**_worker_environment(), **(env or {})}, stdin=subprocess.DEVNULL,
+                stdout=self._log,
                 stderr=self._log, pass_fds=(listener.fileno(),), start_new_session=True)
         self._finalizer = weakref.finalize(self, _stop, self._worker, self._log)
 

@@ -6,14 +6,19 @@ Every field is checked against `spec` before any I/O; talking to a backend goes 
 from __future__ import annotations
 
 import threading
+import uuid
 import warnings
-from typing import Any, Callable, Optional
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .. import spec as _spec
-from ..errors import (DuplicateModelError, ImportCancelledError, ImportFailedError, ModelImportError, ModelNotFoundError,
-                      SpecValidationError)
+from ..errors import (BackendUnavailableError, DuplicateModelError, ImportCancelledError, ImportFailedError,
+                      ModelImportError, ModelNotFoundError, SpecValidationError)
 from ..backend import Progress
 from .versions import check_version
+
+if TYPE_CHECKING:
+    from .predictor import Predictor
 
 # Method 2's arguments that are model fields, in the seed's order
 _FIELDS = ("model_name", "model_version", "source_location_type", "source_location", "environment", "source_job_id",
@@ -42,7 +47,9 @@ class Model:
       published, or raises ImportFailedError with its events; with `wait=False` it returns once registered and
       `wait()` waits.
     - `publish=False` makes a *local* model, as the vendor's model-debugging page does: checked, registered nowhere,
-      `get_model_id()` None, status `local`; `publish_model()` imports it later.
+      `get_model_id()` a local id ("local-…"), status `local`; `publish_model()` imports it later (and the id
+      becomes the registry's), `deploy_predictor(configs=[ServiceConfig(model_id=…, specification="local")])`
+      serves it on this machine first.
 
     A missing `model_version` takes the next free version of the name (0.0.1 for a new one) when the model is
     registered. On ModelArts a LOCAL_SOURCE folder is uploaded first to `obs_location=` (`obs://bucket/dir/`, else
@@ -119,6 +126,7 @@ class Model:
         self._fields: Optional[dict[str, Any]] = None  # a local model's checked fields, until it is registered
         self._cancel: Optional[threading.Event] = None
         self._publishing = threading.Lock()
+        self._local_id = f"local-{uuid.uuid4().hex[:16]}"
 
     def _start(self, report: "_spec.Report", *, given_version: bool, publish: bool, wait: bool, progress: Any,
                cancel: Any, timeout: Optional[float], obs_location: Optional[str], stacklevel: int) -> None:
@@ -185,14 +193,61 @@ class Model:
     # ---- reading -----------------------------------------------------------------------------------
 
     def get_model_id(self) -> Optional[str]:
-        """The model's id, as the vendor's SDK names the call."""
-        return self.model_id
+        """The model's id, as the vendor's SDK names the call. A local model (publish=False) has a local id
+        ("local-…") until it is published, for `ServiceConfig(model_id=…, specification="local")`."""
+        return self._local_id if self.is_local else self.model_id
+
+    # ---- local services ----------------------------------------------------------------------------
+
+    def deploy_predictor(self, service_name: Optional[str] = None, infer_type: str = "real-time",
+                         configs: Optional[list] = None, *, timeout: float = 60.0, **kwargs: Any) -> "Predictor":
+        """Deploy the model as a service; only `specification="local"` is served here, as the vendor's model
+        debugging does: the package's customize_service.py answers on 127.0.0.1 in a separate process until
+        `predictor.delete_service()`. A local model runs from its folder, a model of the embedded registry from a
+        copy of its stored files. `timeout` bounds the start-up. Raises PackageRunError if the code cannot start."""
+        from ..spec import ServiceConfig
+        from .predictor import Predictor, materialise
+
+        given = [ServiceConfig(**c) if isinstance(c, dict) else c for c in (configs or [])]
+        if not given:
+            raise ValueError('deploy_predictor needs configs=[ServiceConfig(model_id=model.get_model_id(), '
+                             'specification="local")]')
+        if any(c.specification != "local" for c in given):
+            raise BackendUnavailableError(
+                "deploying a service on ModelArts is not part of this tool (it imports models): deploy from the "
+                "ModelArts console, or use specification=\"local\" to try the model on this machine")
+        if len(given) > 1 or given[0].model_id != self.get_model_id():
+            raise ValueError(f"a local service runs one model, this one: ServiceConfig(model_id="
+                             f"{self.get_model_id()!r}, specification=\"local\") (got model_id "
+                             f"{', '.join(repr(c.model_id) for c in given)})")
+        if infer_type != "real-time":
+            raise ValueError(f"a local service is real-time; infer_type={infer_type!r} is not served here")
+        scratch = None
+        if self.is_local:
+            fields = self._fields or {}
+            if fields.get("source_location_type") != "LOCAL_SOURCE":
+                raise BackendUnavailableError(
+                    "this local model's files are on OBS: a local service runs a folder on this machine; make the "
+                    "model from the local folder (source_location_type=\"LOCAL_SOURCE\") to try it here")
+            folder = Path(fields["source_location"]).expanduser()
+            if folder.name == "model" and (folder / "customize_service.py").is_file():
+                folder = folder.parent
+        elif callable(getattr(self.session.client, "model_files", None)):
+            scratch = materialise(self.session.client.model_files(self.model_id))
+            folder = scratch
+        else:
+            raise BackendUnavailableError(
+                "this model's files are on ModelArts (OBS): a local service runs a folder on this machine; make a "
+                "local model from your folder, Model(session, publish=False, source_location_type=\"LOCAL_SOURCE\", "
+                "source_location=…, …), and deploy that")
+        return Predictor._local(self.session, self.get_model_id(), folder, given[0].envs, scratch=scratch,
+                                timeout=timeout)
 
     def get_model_info(self) -> dict[str, Any]:
         """The model's details as the service returns them (spec §2.1); `apis` and `config` are JSON strings. A local
-        model's are its checked fields, `model_id` None and `model_status` "local"."""
+        model's are its checked fields, its local id and `model_status` "local"."""
         if self.is_local:
-            return _local_details(self._fields or {})
+            return {**_local_details(self._fields or {}), "model_id": self._local_id}
         self._info = self.session.client.get_model(self.model_id)
         return {**dict.fromkeys(DETAIL_FIELDS), **self._info}  # every documented field, None where not sent
 
@@ -310,7 +365,7 @@ def _local_details(fields: dict[str, Any]) -> dict[str, Any]:
 
     info: dict[str, Any] = {key: None for key in DETAIL_FIELDS}
     info.update({key: value for key, value in fields.items() if key in DETAIL_FIELDS})
-    info.update(model_id=None, model_status="local", model_source="custom",
+    info.update(model_status="local", model_source="custom",
                 apis=json.dumps(fields.get("apis") or []), config=json.dumps(fields.get("initial_config") or {}),
                 input_params=list(fields.get("input_params") or []),
                 output_params=list(fields.get("output_params") or []),
