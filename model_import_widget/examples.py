@@ -14,7 +14,7 @@ from typing import Any
 
 from . import spec
 
-__all__ = ["apis_from_example", "params_from_example", "schema_of"]
+__all__ = ["apis_from_example", "params_from_example", "schema_of", "example_of"]
 
 MULTIPART = "multipart/form-data"
 JSON = "application/json"
@@ -111,3 +111,22 @@ def _param_type(schema: dict[str, Any], where: str) -> str:
                          f"{', '.join(spec.ParamType.__members__)}); send 0/1 or text for a yes/no, and give an "
                          "example value for a null (apis_from_example keeps these types in the apis)")
     return kind
+
+
+_PLACEHOLDERS = {"string": "", "number": 0, "integer": 0, "boolean": False, "null": None, "file": "path/to/a/file"}
+
+
+def example_of(schema: Any, depth: int = 0) -> Any:
+    """A value of the shape `schema` describes, to start a sample request from: an object's properties, one item of
+    an array, 0 for numbers, "" for text, and "path/to/a/file" for a file (a form field sent from that path)."""
+    if not isinstance(schema, Mapping) or depth > spec.MAX_JSON_DEPTH:
+        return None
+    kind = schema.get("type")
+    kind = next((k for k in kind if k != "null"), None) if isinstance(kind, list) else kind
+    if kind == "object" or (kind is None and isinstance(schema.get("properties"), Mapping)):
+        properties = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+        return {str(name): example_of(sub, depth + 1) for name, sub in properties.items()}
+    if kind == "array":
+        item = example_of(schema.get("items"), depth + 1)
+        return [] if item is None else [item]
+    return _PLACEHOLDERS.get(kind) if isinstance(kind, str) else None

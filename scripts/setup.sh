@@ -48,8 +48,8 @@ fi
 # The build hook (pyproject.toml, hatch-jupyter-builder) runs npm install + build in js/ when js/ is newer
 # than model_import_widget/labextension, and the editable install copies the build to
 # .venv/share/jupyter/labextensions/model-import-widget, where JupyterLab looks.
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
-.venv/bin/python -c 'import model_import_widget, ipywidgets, pydantic, requests, jupyterlab, pytest, hypothesis, nbclient, playwright' \
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,examples]"
+.venv/bin/python -c 'import model_import_widget, ipywidgets, pydantic, requests, jupyterlab, pytest, hypothesis, nbclient, playwright, sklearn, xgboost' \
   || { echo "setup: a required package did not install" >&2; exit 1; }
 cmp -s model_import_widget/labextension/package.json .venv/share/jupyter/labextensions/model-import-widget/package.json \
   || { echo "setup: the JupyterLab extension was not built and installed (see the npm output above)" >&2; exit 1; }

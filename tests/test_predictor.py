@@ -80,7 +80,7 @@ def test_the_vendor_sample_deploys_a_local_model_and_predicts(session, tmp_path)
     model_instance = local_model(session, folder)
     configs = [ServiceConfig(model_id=model_instance.get_model_id(), weight="100", specification="local",
                              instance_count=1, envs={"GREETING": "hi"})]
-    with pytest.warns(RunsPackageCodeWarning, match=r"running .*pkg/model/customize_service.py on this machine"):
+    with pytest.warns(RunsPackageCodeWarning, match=r"This runs .*pkg/model/customize_service.py on this machine"):
         predictor_instance = model_instance.deploy_predictor(configs=configs)
     try:
         assert predictor_instance.predict(data={"numbers": [1, 2.5]}) == {"doubled": [2, 5.0], "greeting": "hi"}

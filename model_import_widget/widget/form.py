@@ -31,6 +31,7 @@ from .picker import FolderPicker
 from .prefill import FolderPrefill, folder_suggestions
 from .model_list import registry_changed
 from .offers import dependencies_offer, version_offer
+from .trial import LocalTrial
 from .run import ImportRun
 from .status import STATUSES, ended, status_line, summary_line
 from ..sdk.versions import check_version
@@ -86,6 +87,8 @@ class ModelImportForm(HasTraits):
         self._updating = False
         self._prefill = FolderPrefill(self._binding)  # what the folders chosen here filled in, and their lint
         self.last_config_backup: Optional[Path] = None  # where write_config kept the file it replaced
+        self.built_package = None
+        """What from_object built (a package.BuiltPackage: folder, request, response, dry run), else None."""
         self._draft = drafts.Draft(drafts.draft_path(session), self._draft_snapshot)
         self._prompts: dict[str, dict[str, Any]] = {}  # questions under the fields, by id: prefill, version, confirm
         self._confirmed: Optional[Callable[[], None]] = None  # what the open question's yes-button does
@@ -95,6 +98,8 @@ class ModelImportForm(HasTraits):
         self._status_reason = ""
         self._found_dependencies: list[dict] = []  # the rows the folder's code imports, offered to add
         self._events: list[dict] = []  # the import's events as recorded
+        self._trial = LocalTrial(lambda panel: setattr(self.widget, "trial", panel), lambda: self.language)
+        self.widget.observe(lambda change: setattr(self._trial, "request_text", change["new"]), "trial_request")
         self._build()
         if prefill:
             self.set_values(prefill)
@@ -117,6 +122,8 @@ class ModelImportForm(HasTraits):
             self._apply_language()
             self._recheck()
             self._show_run(events=self._events)  # the status line and the events in the new language
+            if self._trial.state != "closed":
+                self.widget.trial = self._trial.panel()
 
     def _apply_language(self) -> None:
         lang = self.language if self.language in i18n.LANGUAGES else "en"
@@ -175,6 +182,8 @@ class ModelImportForm(HasTraits):
             {"id": "pick", "label": t("Choose a folder…"),
              "visible": self.fields["source_location_type"].value == "LOCAL_SOURCE" and not self._picker.open},
             {"id": "write_config", "label": t("Write config.json"), "visible": self._config_visible},
+            {"id": "try", "label": t("Try locally"), "visible": self._tryable() and not self.busy,
+             "title": t("Run the package's customize_service.py on one sample request, on this machine")},
             {"id": "check_again", "label": t("Check the folder again"), "visible": bool(self._lint_problems)},
             {"id": "lang:zh" if self.language == "en" else "lang:en", "place": "header", "title": t("Language"),
              "label": "中文" if self.language == "en" else "English"},
@@ -225,9 +234,49 @@ class ModelImportForm(HasTraits):
         if button.startswith("pick"):
             self._pick(button)
             return
+        if button == "try" or button.startswith("trial:"):
+            self._try_clicked(button)
+            return
         action = actions.get(button)
         if action is not None:
             action()
+
+    def _tryable(self) -> bool:
+        """"Try locally" is there for a local folder with model/customize_service.py."""
+        location = os.path.expanduser(self.fields["source_location"].value.strip())
+        return (self.fields["source_location_type"].value == "LOCAL_SOURCE" and bool(location)
+                and os.path.isfile(os.path.join(location, "model", "customize_service.py")))
+
+    def _try_clicked(self, button: str) -> None:
+        """"Try locally" and the buttons of its panel (widget/trial.py)."""
+        trial = self._trial
+        if button == "try" and self._tryable():
+            trial.open(Path(os.path.expanduser(self.fields["source_location"].value.strip())))
+        elif button == "trial:run":
+            trial.run()
+        elif button == "trial:stop":
+            trial.stop()
+        elif button == "trial:close":
+            trial.close()
+        elif button == "trial:use_answer" and trial.result is not None and trial.result.ok:
+            try:
+                self.set_example(trial.request, trial.result.response)
+            except ValueError as exc:
+                self.widget.notice = {"text": str(exc), "level": "error"}
+            else:
+                self.widget.notice = {"level": "", "text": i18n.text(
+                    "The input and output parameters and apis now follow the sample request and its answer",
+                    self.language)}
+        elif button.startswith("trial:add:"):
+            from .trial import pip_name
+            from .. import dependencies
+
+            module = button[len("trial:add:"):]
+            pinned = dependencies.pin(module.split(".")[0], pip_name(module))
+            row = {"package_name": pinned["package_name"], "package_version": pinned["package_version"] or "",
+                   "restraint": pinned["restraint"] or ""}
+            self.fields["dependencies"].value = [*self.fields["dependencies"].value,
+                                                 binding_row(row, PACKAGE_COLUMNS)]
 
     def _pick(self, button: str) -> None:
         """The folder picker's buttons: browse from the kernel, then put the chosen folder into source_location."""
@@ -354,8 +403,26 @@ class ModelImportForm(HasTraits):
 
         return cls(session, **{**fields_from_code(source), **kwargs})
 
+    @classmethod
+    def from_object(cls, model: Any, example: Any = None, *, folder: os.PathLike | str | None = None,
+                    session: Any = None, overwrite: bool = False, runtime: Optional[str] = None,
+                    **kwargs: Any) -> "ModelImportForm":
+        """A form for a model object in memory: `package.build` writes and checks its package (in `folder`, else a
+        new `./<class>_package` folder here), then the form is filled from that folder, and "Try locally" starts
+        from the example's request. `kwargs` are fields (model_name=…, model_version=…)."""
+        from ..builder import build
+
+        target = Path(folder) if folder is not None else _new_folder(Path.cwd(), f"{_snake(type(model).__name__)}_package")
+        built = build(model, target, example=example, overwrite=overwrite, runtime=runtime)
+        form = cls.from_folder(built.folder, session, **kwargs)
+        form._trial.sample = built.request
+        form.built_package = built
+        return form
+
     def _on_source_change(self) -> None:
         location = self.fields["source_location"].value.strip()
+        if self._trial.state != "closed" and self._trial.folder != Path(os.path.expanduser(location)):
+            self._trial.close()  # its answer was of another folder
         self._prefill.forget_lint()
         local = self.fields["source_location_type"].value == "LOCAL_SOURCE"
         self._config_visible = local and os.path.isdir(os.path.expanduser(location or "/nonexistent"))
@@ -847,3 +914,18 @@ class ModelImportForm(HasTraits):
         """One line for people: what this form imports and how it ended."""
         return summary_line(self._spec_fields(), self.status, self._status_text(), self.model_id, self.language)
 
+
+
+def _snake(name: str) -> str:
+    import re
+
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower() or "model"
+
+
+def _new_folder(parent: Path, name: str) -> Path:
+    """`parent/name`, or name_2, name_3, … : a folder that does not exist yet (build never replaces one unasked)."""
+    candidate, number = parent / name, 1
+    while candidate.exists() or candidate.is_symlink():
+        number += 1
+        candidate = parent / f"{name}_{number}"
+    return candidate

@@ -223,6 +223,29 @@ def error_message(error: dict, language: str) -> str:
     return f"{message}（当前：{typed}）" if got else message
 
 
+UI_ZH.update({  # Try locally (widget/trial.py)
+    "Try locally": "本地试运行",
+    "Run the package's customize_service.py on one sample request, on this machine":
+        "在本机用一个示例请求运行模型包的 customize_service.py",
+    "This runs {path} on this machine, in a separate process, as you: it can read your files and use the network "
+    "like any code you run. Run only packages you trust.":
+        "这会以你的身份在本机的独立进程中运行 {path}：它能像你运行的任何代码一样读取你的文件、访问网络。只运行你信任的模型包。",
+    "Run it": "运行", "Run again": "再次运行", "Stop": "停止", "Sample request (JSON)": "示例请求（JSON）",
+    "The sample request is not JSON ({error}): correct it, then run it.": "示例请求不是 JSON（{error}）：改正后再运行。",
+    "Running customize_service.py on this machine…": "正在本机运行 customize_service.py…",
+    "Answer": "应答", "Stage times": "各阶段耗时", "Check": "检查", "Does not fit config.json's apis": "与 config.json 的 apis 不符",
+    "The answer fits config.json's apis.": "应答符合 config.json 的 apis。",
+    "Use this answer as the example": "用此应答作为示例", "Answered in {ms} ms": "{ms} 毫秒内应答",
+    "in": "位于", "Traceback (the package's own code)": "调用栈（模型包自己的代码）", "What it printed": "它的输出",
+    "Add {package} to the dependencies": "将 {package} 加入依赖", "Missing module": "缺少模块",
+    "{module} is not installed in this kernel, so the package cannot run here: install it to try it (pip install "
+    "{module}), and list it in the dependencies for ModelArts.":
+        "本内核未安装 {module}，模型包无法在此运行：安装后即可试运行（pip install {module}），并将其列入 ModelArts 的依赖。",
+    "The package's code failed{stage}: {message}": "模型包的代码出错{stage}：{message}",
+    "The input and output parameters and apis now follow the sample request and its answer":
+        "输入输出参数和 apis 已按示例请求及其应答更新",
+})
+
 UI_ZH.update({  # the models list
     "Models": "模型", "Name": "名称", "Version": "版本", "Type": "类型", "Status": "状态", "Size": "大小",
     "Created": "创建时间", "Actions": "操作", "Newer": "较新", "Older": "较旧", "Newer models": "较新的模型",

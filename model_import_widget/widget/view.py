@@ -44,6 +44,9 @@ class FormView(anywidget.AnyWidget):
     code = Unicode("", help="The SDK code shown under the form ('' hides it).").tag(sync=True)
     picker = Dict(help="The folder picker when open: {path, entries: [{name, package}], error, package, can_go_up}; "
                        "{} when closed. Clicks: pick:up, pick:open:<name>, pick:choose, pick:close.").tag(sync=True)
+    trial = Dict(help="The Try locally panel: {state, title, text, level, request, request_label, details: [{label, "
+                      "text, pre}], buttons}; {} when closed.").tag(sync=True)
+    trial_request = Unicode("", help="The sample request as edited in the Try locally panel.").tag(sync=True)
     lang = Unicode("en").tag(sync=True)
     labels = Dict(help="Words the browser shows on its own (no kernel to ask): disconnected, no_answer.").tag(sync=True)
 

@@ -8,6 +8,7 @@ import { button, element } from './dom';
 import { FieldControl, IControl, IFieldMessages, IFieldSpec } from './field';
 import { EditSequence } from './sequence';
 import { TableControl } from './table';
+import { ITrial, TrialPanel } from './trial';
 
 /** The anywidget model (AFM): the part of it this view uses. */
 export interface IModel {
@@ -15,6 +16,8 @@ export interface IModel {
   on(event: string, callback: (...args: any[]) => void): void;
   off(event?: string | null, callback?: ((...args: any[]) => void) | null): void;
   send(content: unknown): void;
+  set(name: string, value: unknown): void;
+  save_changes(): void;
 }
 
 interface ISection {
@@ -68,6 +71,16 @@ export class FormView {
   private readonly code = element('pre', 'mi-code');
   private readonly banner = element('div', 'mi-banner');
   private readonly picker = element('div', 'mi-picker');
+  private readonly trial = new TrialPanel({
+    click: id => this.click(id),
+    setRequest: text => {
+      if (!this.disconnected && this.model.get('trial_request') !== text) {
+        this.model.set('trial_request', text);
+        this.model.save_changes();
+      }
+    },
+    disconnected: () => this.disconnected
+  });
   private disconnected = false;
   private waitTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly listeners: Array<[string, (...args: any[]) => void]> = [];
@@ -80,7 +93,7 @@ export class FormView {
     this.banner.setAttribute('role', 'alert');
     this.banner.hidden = true;
     this.el.append(this.banner, this.header, this.sections, this.summary, this.prompts, this.actions, this.picker,
-                   this.run, this.notice, this.code);
+                   this.trial.el, this.run, this.notice, this.code);
     this.buildSections();
     this.listen('sections', () => this.buildSections());
     this.listen('values', () => this.showValues());
@@ -102,6 +115,7 @@ export class FormView {
     this.listen('code', () => this.showCode());
     this.listen('lang', () => this.showLang());
     this.listen('picker', () => this.showPicker());
+    this.listen('trial', () => this.showTrial());
     const onMessage = (message: any) => this.onCustom(message);
     model.on('msg:custom', onMessage);
     this.listeners.push(['msg:custom', onMessage]);
@@ -121,6 +135,11 @@ export class FormView {
     this.showCode();
     this.showLang();
     this.showPicker();
+    this.showTrial();
+  }
+
+  private showTrial(): void {
+    this.trial.show((this.model.get('trial') ?? {}) as ITrial);
   }
 
   /** Stops listening to the model (the view was removed from the page). */
@@ -150,6 +169,7 @@ export class FormView {
     for (const one of Array.from(this.prompts.querySelectorAll('button'))) {
       one.disabled = true;
     }
+    this.showTrial();
   }
 
   private showBanner(text: string): void {

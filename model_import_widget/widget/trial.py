@@ -1,0 +1,196 @@
+"""The form's "Try locally": the package's customize_service.py answers one sample request on this machine.
+
+It says first what runs where (the package's own code, as you), then runs it in a worker process (package.serve),
+in a thread so the form stays live, and shows the answer with each stage's time and the check against config.json's
+apis, or the error with the package's own traceback; a missing module is offered as a dependency. The panel is the
+view's `trial` trait: {state, text, level, request, details: [{label, text, pre}], buttons}.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from . import i18n
+
+MAX_SHOWN = 4000  # characters of an answer or a traceback shown in the panel
+
+
+def sample_request(folder: Path) -> dict[str, Any]:
+    """A request to start from: the package's apis request schema filled with placeholder values."""
+    from ..config_file import load
+    from ..examples import example_of
+
+    try:
+        apis = load(folder / "model" / "config.json").fields.get("apis") or []
+        schema = apis[0]["request"]["data"]
+    except Exception:  # noqa: BLE001 - no config.json, no apis, a broken one: start from an empty object
+        return {}
+    made = example_of(schema)
+    return made if isinstance(made, dict) else {}
+
+
+class LocalTrial:
+    """State of the panel; `changed(trial_dict)` is called with each new state (from the worker thread too)."""
+
+    def __init__(self, changed: Callable[[dict], None], language: Callable[[], str]):
+        self._changed, self._language = changed, language
+        self.folder: Optional[Path] = None
+        self.request_text = ""
+        self.sample: Optional[dict] = None  # the example a package built from an object was checked with
+        self.result: Any = None
+        self._service: Any = None
+        self._lock = threading.Lock()
+        self.state = "closed"
+
+    def t(self, english: str, **values: str) -> str:
+        return i18n.text(english, self._language(), **values)
+
+    # ---- actions ----------------------------------------------------------------------------------
+
+    def open(self, folder: Path) -> None:
+        """Show what would run, with a sample request to edit, and ask before running it."""
+        from ..sdk.predictor import RUNS_CODE_NOTICE
+
+        if self.folder != folder or not self.request_text:
+            self.request_text = json.dumps(self.sample if self.sample is not None else sample_request(folder),
+                                           indent=1)
+        self.folder, self.state, self.result = folder, "ask", None
+        self._show()
+
+    def run(self) -> None:
+        """Run the sample request (in a thread); a request that is not JSON is said so and nothing runs."""
+        if self.state == "running" or self.folder is None:
+            return
+        try:
+            request = json.loads(self.request_text or "{}")
+        except ValueError as exc:
+            self.state, self.result = "bad_request", str(exc)
+            return self._show()
+        self.state, self.result = "running", None
+        self._show()
+        threading.Thread(target=self._run, args=(self.folder, request), daemon=True,
+                         name="model-import-try-locally").start()
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._service is not None:
+                self._service.stop()
+
+    def close(self) -> None:
+        self.stop()
+        self.state = "closed"
+        self._show()
+
+    def _run(self, folder: Path, request: Any) -> None:
+        from ..dryrun import LocalService
+
+        files = {key: value for key, value in request.items()
+                 if isinstance(value, str) and self._is_file_field(folder, key)} if isinstance(request, dict) else {}
+        body = {key: value for key, value in request.items() if key not in files} if files else request
+        try:
+            with self._lock:
+                self._service = LocalService(folder)
+            result = self._service.wait_ready(60)
+            if result.ok:
+                result = self._service.ask(body, files=files or None, timeout=60)
+        except Exception as exc:  # noqa: BLE001 - a vanished folder, a file to send that is not there
+            from ..dryrun import DryRunResult
+
+            result = DryRunResult(False, error="exception", message=f"{type(exc).__name__}: {exc}")
+        finally:
+            with self._lock:
+                if self._service is not None:
+                    self._service.stop()
+                    self._service = None
+        self.state, self.result = ("done" if result.ok else "failed"), result
+        self.request = request
+        self._show()
+
+    @staticmethod
+    def _is_file_field(folder: Path, key: str) -> bool:
+        from ..config_file import load
+
+        try:
+            schema = load(folder / "model" / "config.json").fields["apis"][0]["request"]["data"]
+            return schema["properties"][key].get("type") == "file"
+        except Exception:  # noqa: BLE001
+            return False
+
+    # ---- the panel --------------------------------------------------------------------------------
+
+    def _show(self) -> None:
+        self._changed(self.panel())
+
+    def panel(self) -> dict[str, Any]:
+        t = self.t
+        if self.state == "closed":
+            return {}
+        close = {"id": "trial:close", "label": t("Close")}
+        run = {"id": "trial:run", "label": t("Run it"), "style": "primary"}
+        base = {"state": self.state, "request": self.request_text, "request_label": t("Sample request (JSON)"),
+                "title": t("Try locally"), "details": []}
+        from ..sdk.predictor import RUNS_CODE_NOTICE
+
+        if self.state == "ask":
+            notice = t(RUNS_CODE_NOTICE, path=str(self.folder / "model" / "customize_service.py"))
+            return {**base, "level": "warning", "text": notice, "buttons": [run, close]}
+        if self.state == "bad_request":
+            return {**base, "level": "error", "buttons": [run, close],
+                    "text": t("The sample request is not JSON ({error}): correct it, then run it.",
+                              error=str(self.result))}
+        if self.state == "running":
+            return {**base, "level": "info", "text": t("Running customize_service.py on this machine…"),
+                    "buttons": [{"id": "trial:stop", "label": t("Stop")}]}
+        result = self.result
+        again = {"id": "trial:run", "label": t("Run again")}
+        if self.state == "done":
+            times = " · ".join(f"{stage.strip('_')} {ms:.1f} ms" for stage, ms in result.timings_ms.items())
+            total = sum(result.timings_ms.values())
+            details = [{"label": t("Answer"), "text": _shown(json.dumps(result.response, indent=1,
+                                                                        ensure_ascii=False)), "pre": True},
+                       {"label": t("Stage times"), "text": times}]
+            if result.schema_problems:
+                details.append({"label": t("Does not fit config.json's apis"),
+                                "text": "\n".join(result.schema_problems), "pre": True})
+            else:
+                details.append({"label": t("Check"), "text": t("The answer fits config.json's apis.")})
+            buttons = [again, {"id": "trial:use_answer", "label": t("Use this answer as the example")}, close]
+            return {**base, "level": "warning" if result.schema_problems else "success", "details": details,
+                    "buttons": buttons, "text": t("Answered in {ms} ms", ms=f"{total:.1f}")}
+        stage = f" ({t('in')} {result.stage})" if result.stage else ""
+        details = []
+        if result.traceback:
+            details.append({"label": t("Traceback (the package's own code)"), "text": _shown(result.traceback),
+                            "pre": True})
+        if result.log.strip():
+            details.append({"label": t("What it printed"), "text": _shown(result.log), "pre": True})
+        buttons = [again, close]
+        if result.missing_module:
+            from .. import dependencies
+
+            pinned = dependencies.pin(result.missing_module.split(".")[0], pip_name(result.missing_module))
+            buttons.insert(1, {"id": f"trial:add:{result.missing_module}", "style": "primary",
+                               "label": t("Add {package} to the dependencies", package=" ".join(
+                                   filter(None, (pinned["package_name"], pinned["package_version"]))))})
+            details.append({"label": t("Missing module"), "text": t(
+                "{module} is not installed in this kernel, so the package cannot run here: install it to try it "
+                "(pip install {module}), and list it in the dependencies for ModelArts.",
+                module=result.missing_module)})
+        return {**base, "level": "error", "details": details, "buttons": buttons,
+                "text": t("The package's code failed{stage}: {message}", stage=stage,
+                          message=result.message or result.error)}
+
+
+def pip_name(module: str) -> str:
+    """The usual pip name of a top-level module (sklearn -> scikit-learn), as the dependency guess names it."""
+    from ..lint import _PIP_NAMES
+
+    top = module.split(".")[0]
+    return _PIP_NAMES.get(top, top)
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "\n…"
