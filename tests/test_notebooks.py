@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 # What each tutorial leaves in its own registry: (name, version) of every model still there at the end.
 LEFT_IN_TUTORIAL_REGISTRY = {
-    "01_quickstart.ipynb": [("quickstart_digits", "1.0.0")],
+    "01_quickstart.ipynb": [("quickstart_sklearn_digits", "1.0.0"), ("quickstart_digits", "1.0.0")],
     "02_form_from_code.ipynb": [("digit_recognition", "1.0.1"), ("digit_recognition", "1.0.0")],
     "03_sdk_alone.ipynb": [],  # it deletes the two models it imported
 }
@@ -110,6 +110,9 @@ def test_notebook_runs_top_to_bottom_on_its_own_registry(path, users_machine):
     if path.name == "01_quickstart.ipynb":
         # reopened without a kernel, the saved output still says what was imported
         assert "Model import: quickstart_digits 1.0.0 (PyTorch) — published (id " in saved
+        # the model from memory: its local service answered with the labels of the rows it was sent
+        assert "answer: {'predictions': [0, 1, 2]}   labels: [0, 1, 2]" in saved
+        assert "Model import: quickstart_sklearn_digits 1.0.0 (Scikit_Learn) — published (id " in saved
     assert_left_alone(tmp_path, users_models, before)
 
 

@@ -413,7 +413,13 @@ class ModelImportForm(HasTraits):
         from ..builder import build
 
         target = Path(folder) if folder is not None else _new_folder(Path.cwd(), f"{_snake(type(model).__name__)}_package")
-        built = build(model, target, example=example, overwrite=overwrite, runtime=runtime)
+        import warnings
+
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            built = build(model, target, example=example, overwrite=overwrite, runtime=runtime)
+        for warning in said:  # said at the caller's line, not here
+            warnings.warn(warning.message, warning.category, stacklevel=2)
         form = cls.from_folder(built.folder, session, **kwargs)
         form._trial.sample = built.request
         form.built_package = built
