@@ -1,5 +1,6 @@
-"""Regenerates the README's screenshots of the form: docs/form.png (light theme), docs/form-dark.png and
-docs/form-cloud-badge.png (the badge of a form whose Session() found cloud credentials, against the contract server).
+"""Regenerates the README's screenshots of the form: docs/form.png (light theme), docs/form-dark.png,
+docs/form-cloud-badge.png (the badge of a form whose Session() found cloud credentials, against the contract server)
+and docs/try-locally.png (the quick start's scikit-learn model tried locally: test_try_locally_browser.py).
 
     .venv/bin/python scripts/screenshot.py          # after `bash scripts/setup.sh` (rerun it when js/ changed)
 
@@ -23,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 TESTS = ["tests/browser/test_form_browser.py::test_readme_screenshots",
-         "tests/browser/test_cloud_browser.py::test_cloud_badge_screenshot"]
+         "tests/browser/test_cloud_browser.py::test_cloud_badge_screenshot",
+         "tests/browser/test_try_locally_browser.py::test_the_quick_start_model_from_memory_is_tried_locally[jupyterlab]"]
 
 
 def has_cjk_font() -> bool:
@@ -42,7 +44,7 @@ def main() -> int:
     env = {**os.environ, "MODEL_IMPORT_WIDGET_SCREENSHOTS": str(DOCS), "MODEL_IMPORT_WIDGET_BACKEND": "embedded"}
     result = subprocess.run([sys.executable, "-m", "pytest", *TESTS, "-q", "-p", "no:cacheprovider"], cwd=ROOT, env=env)
     if result.returncode == 0:
-        for name in ("form.png", "form-dark.png", "form-cloud-badge.png"):
+        for name in ("form.png", "form-dark.png", "form-cloud-badge.png", "try-locally.png"):
             path = DOCS / name
             print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KB")
     return result.returncode

@@ -29,7 +29,8 @@ def empty_folder(tmp_path, monkeypatch):
 def test_the_sdk_example_and_the_local_model_example_run_as_written(empty_folder, capsys):
     blocks = [b for b in python_blocks() if ("Model(" in b or "digits/model" in b) and "access_key" not in b
               and "ModelImportForm" not in b]
-    assert len(blocks) == 3, "the README's package folder, its SDK example and its local-model example"
+    assert len(blocks) == 5, ("the README's package folder, its SDK example, its local-model example, its local "
+                              "service and its package from memory")
     namespace: dict = {}
     exec(compile(blocks[0], "README: the package folder", "exec"), namespace)
     assert (empty_folder / "digits" / "model" / "config.json").is_file()
@@ -45,6 +46,24 @@ def test_the_sdk_example_and_the_local_model_example_run_as_written(empty_folder
     exec(compile(blocks[2], "README: local model", "exec"), namespace)
     model = namespace["model"]
     assert model.get_model_info()["model_status"] == "published" and model.get_model_id()
+
+    pytest.importorskip("sklearn", reason="scikit-learn is installed by scripts/setup.sh (the examples extra)")
+    import warnings
+
+    from model_import_widget.sdk.predictor import RunsPackageCodeWarning
+
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        exec(compile(blocks[3], "README: local service", "exec"), namespace)
+    assert any(issubclass(w.category, RunsPackageCodeWarning) for w in said)
+    predictor = namespace["predictor"]
+    assert predictor.get_service_info()["status"] == "stopped"
+    assert namespace["answer"] == {"predictions": [0]} and "{'predictions': [0]}" in blocks[3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(blocks[4], "README: a package from memory", "exec"), namespace)
+    assert namespace["built"].response == {"predictions": [0, 0]} and "{'predictions': [0, 0]}" in blocks[4]
+    assert Model.get_model_list(namespace["session"], model_name="iris")["total_count"] == 1
 
 
 def test_the_package_limits_the_readme_states_are_the_rule_table_s():

@@ -166,3 +166,20 @@ def test_the_panel_speaks_chinese(session, tmp_path):
     assert form.widget.trial["text"].endswith("毫秒内应答")
     form._refresh_buttons()
     assert not i18n.MISSING, i18n.MISSING
+
+
+def test_json_in_the_panel_is_readable_and_the_same_json():
+    from hypothesis import given, strategies as st
+
+    from model_import_widget.widget.trial import readable_json
+
+    values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+                          lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+                          max_leaves=20)
+
+    @given(values)
+    def same(value):
+        assert json.loads(readable_json(value)) == value
+
+    same()
+    assert readable_json({"instances": [[0.0, 1.5], [2, 3]]}) == '{\n  "instances": [\n    [0.0, 1.5],\n    [2, 3]\n  ]\n}'

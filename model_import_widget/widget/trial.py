@@ -55,8 +55,7 @@ class LocalTrial:
         from ..sdk.predictor import RUNS_CODE_NOTICE
 
         if self.folder != folder or not self.request_text:
-            self.request_text = json.dumps(self.sample if self.sample is not None else sample_request(folder),
-                                           indent=1)
+            self.request_text = readable_json(self.sample if self.sample is not None else sample_request(folder))
         self.folder, self.state, self.result = folder, "ask", None
         self._show()
 
@@ -149,8 +148,7 @@ class LocalTrial:
         if self.state == "done":
             times = " · ".join(f"{stage.strip('_')} {ms:.1f} ms" for stage, ms in result.timings_ms.items())
             total = sum(result.timings_ms.values())
-            details = [{"label": t("Answer"), "text": _shown(json.dumps(result.response, indent=1,
-                                                                        ensure_ascii=False)), "pre": True},
+            details = [{"label": t("Answer"), "text": _shown(readable_json(result.response)), "pre": True},
                        {"label": t("Stage times"), "text": times}]
             if result.schema_problems:
                 details.append({"label": t("Does not fit config.json's apis"),
@@ -182,6 +180,18 @@ class LocalTrial:
         return {**base, "level": "error", "details": details, "buttons": buttons,
                 "text": t("The package's code failed{stage}: {message}", stage=stage,
                           message=result.message or result.error)}
+
+
+def readable_json(value: Any, indent: str = "") -> str:
+    """JSON a person can read in a small box: objects one key a line, a list of plain values on one line (a row of
+    64 features stays one row)."""
+    inner = indent + "  "
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {readable_json(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
+        return "[\n" + ",\n".join(inner + readable_json(v, inner) for v in value) + "\n" + indent + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def pip_name(module: str) -> str:

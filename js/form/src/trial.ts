@@ -32,7 +32,7 @@ export class TrialPanel {
     this.el.hidden = true;
     this.el.setAttribute('aria-live', 'polite');
     this.request.spellcheck = false;
-    this.request.rows = 4;
+    this.request.rows = 6;
     this.request.addEventListener('input', () => this.host.setRequest(this.request.value));
     this.requestLabel.append(this.requestLabelText, this.request);
   }
