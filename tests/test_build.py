@@ -239,3 +239,51 @@ def test_a_link_or_a_file_is_not_a_folder(tmp_path, pipeline):
 def test_model_type_must_fit_the_object(tmp_path, pipeline):
     with pytest.raises(PackageBuildError, match="model_type 'PyTorch' does not fit"):
         package.build(pipeline, tmp_path / "p", example=X[:2], model_type="PyTorch")
+
+
+BROKEN = {  # what each change to the built service does, and the words a dry run must say
+    "syntax error": (lambda code: code.replace("def _preprocess(self, data):", "def _preprocess(self, data:"),
+                     "syntax_error", "customize_service.py, line"),
+    "missing import": (lambda code: "import not_installed_helper_mod\n" + code, "import_error",
+                       "No module named 'not_installed_helper_mod'"),
+    "exception in _postprocess": (lambda code: code.replace('return {"predictions": numpy.asarray(data).tolist()}',
+                                                            'raise KeyError("label_names")'),
+                                  "exception", "KeyError: 'label_names'"),
+    "infinite loop": (lambda code: code.replace("return self.model.predict(data)",
+                                                "while True:\n            pass"), "timeout", "timed out after 4 s"),
+    "wrong answer shape": (lambda code: code.replace('{"predictions": numpy.asarray(data).tolist()}',
+                                                     '{"labels": numpy.asarray(data).tolist()}'), None,
+                           "response.predictions: required but missing"),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(BROKEN))
+def test_broken_variants_of_a_real_package_say_what_broke_within_the_timeout(tmp_path, pipeline, variant):
+    import sys
+    import time
+
+    built = quietly(pipeline, tmp_path / "pkg", example=X[:2])
+    service = built.folder / "model" / "customize_service.py"
+    change, error, words = BROKEN[variant]
+    service.write_text(change(service.read_text()))
+    if variant == "wrong answer shape":  # the apis say which field the answer must have
+        document = config(built.folder)
+        document["apis"][0]["response"]["data"]["required"] = ["predictions"]
+        (built.folder / "model" / "config.json").write_text(json.dumps(document))
+    started = time.monotonic()
+    result = package.dry_run(built.folder, built.request, timeout=4)
+    assert time.monotonic() - started < 8
+    if error is None:
+        assert result.ok and result.schema_problems == [words]
+    else:
+        assert result.error == error and words in (result.message + result.traceback), result
+        if error == "exception":
+            assert result.stage == "_postprocess" and "worker.py" not in result.traceback
+    assert "customize_service" not in sys.modules and "model_service" not in sys.modules  # the kernel untouched
+
+    rows = [(r["package_name"], r["installed"], r["restraint"])
+            for r in package.infer_dependencies(built.folder)]
+    expected = [("joblib", True, "EXACT"), ("numpy", True, "ATLEAST"), ("scikit-learn", True, "EXACT")]
+    if variant == "missing import":
+        expected.insert(1, ("not_installed_helper_mod", False, None))
+    assert rows == expected

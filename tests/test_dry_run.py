@@ -260,3 +260,15 @@ def wait_for(predicate, seconds):
             return found
         time.sleep(0.05)
     return None
+
+
+def test_an_engine_that_is_not_installed_here_is_said_so(tmp_path):
+    folder = write_package(tmp_path, "import mindspore\n" + DOUBLER.replace(
+        "pytorch_model_service import PTServingBaseService", "model_service import SingleNodeService").replace(
+        "(PTServingBaseService)", "(SingleNodeService)"), config={**CONFIG, "model_type": "MindSpore"})
+    result = package.dry_run(folder, {"numbers": [1]})
+    assert result.error == "import_error" and result.missing_module == "mindspore"
+    assert result.message.startswith("MindSpore (mindspore) is not installed in this kernel, so the package's code "
+                                     "cannot run here")
+    assert package.inspect(folder).engine == "MindSpore"  # what does not need the engine still works
+    assert [r["package_name"] for r in package.infer_dependencies(folder)] == ["mindspore"]

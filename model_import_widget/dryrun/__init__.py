@@ -143,6 +143,23 @@ class LocalService:
             result.schema_problems = _check_against_config(self.model_dir, result.response)
         return result
 
+    def _engine_missing(self, result: DryRunResult) -> None:
+        """A missing module that is the engine's own framework: say that only running the code needs it."""
+        from ..config_file import load
+        from ..spec import ENGINE_MODULES, canonical_model_type
+
+        if result.error != "import_error" or not result.missing_module:
+            return
+        try:
+            engine = canonical_model_type(load(self.model_dir / "config.json").fields.get("model_type"))
+        except Exception:  # noqa: BLE001 - no config.json, or one that cannot be read: nothing more to say
+            return
+        if ENGINE_MODULES.get(engine) == result.missing_module.split(".")[0]:
+            result.message = (f"{engine} ({result.missing_module}) is not installed in this kernel, so the package's "
+                              f"code cannot run here: install it to try the package (pip install "
+                              f"{result.missing_module.split('.')[0]}); only running it needs {engine}: the lint, "
+                              f"the apis and the dependencies are checked without it")
+
     def log(self) -> str:
         """The tail of what the package printed so far."""
         if self._log.closed:
@@ -185,6 +202,7 @@ class LocalService:
                 self.stop()
         result.pid = self._worker.pid
         result.log = self.log()
+        self._engine_missing(result)
         return result
 
 
