@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -27,7 +28,7 @@ from .examples import apis_from_example
 from .lint import infer_dependencies, inspect
 from .spec import DEFAULT_RUNTIMES, canonical_model_type
 
-__all__ = ["build", "BuiltPackage", "MAX_EXAMPLE_ROWS"]
+__all__ = ["build", "BuiltPackage", "MAX_EXAMPLE_ROWS", "new_folder"]
 
 MAX_EXAMPLE_ROWS = 10
 """At most this many rows of `example` make the sample request (a whole training set is not an example)."""
@@ -300,6 +301,17 @@ def _jsonable(value: Any) -> Any:
 
 
 # ------------------------------------------------------------------------------------------------ the folder
+
+
+def new_folder(parent: Path, model: Any) -> Path:
+    """`parent/<class>_package` (decision_tree_classifier_package), or …_package_2, _3, …: a folder that does not
+    exist yet, so a default never replaces anything."""
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", type(model).__name__).lower() or "model"
+    candidate, number = parent / f"{name}_package", 1
+    while candidate.exists() or candidate.is_symlink():
+        number += 1
+        candidate = parent / f"{name}_package_{number}"
+    return candidate
 
 
 def _check_target(folder: Path, overwrite: bool) -> None:

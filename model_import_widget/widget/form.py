@@ -31,7 +31,7 @@ from .picker import FolderPicker
 from .prefill import FolderPrefill, folder_suggestions
 from .model_list import registry_changed
 from .offers import dependencies_offer, version_offer
-from .trial import LocalTrial
+from .trial import LocalTrial, clicked as trial_clicked, tryable
 from .run import ImportRun
 from .status import STATUSES, ended, status_line, summary_line
 from ..sdk.versions import check_version
@@ -182,7 +182,7 @@ class ModelImportForm(HasTraits):
             {"id": "pick", "label": t("Choose a folder…"),
              "visible": self.fields["source_location_type"].value == "LOCAL_SOURCE" and not self._picker.open},
             {"id": "write_config", "label": t("Write config.json"), "visible": self._config_visible},
-            {"id": "try", "label": t("Try locally"), "visible": self._tryable() and not self.busy,
+            {"id": "try", "label": t("Try locally"), "visible": tryable(self) is not None and not self.busy,
              "title": t("Run the package's customize_service.py on one sample request, on this machine")},
             {"id": "check_again", "label": t("Check the folder again"), "visible": bool(self._lint_problems)},
             {"id": "lang:zh" if self.language == "en" else "lang:en", "place": "header", "title": t("Language"),
@@ -235,48 +235,11 @@ class ModelImportForm(HasTraits):
             self._pick(button)
             return
         if button == "try" or button.startswith("trial:"):
-            self._try_clicked(button)
+            trial_clicked(self, button)
             return
         action = actions.get(button)
         if action is not None:
             action()
-
-    def _tryable(self) -> bool:
-        """"Try locally" is there for a local folder with model/customize_service.py."""
-        location = os.path.expanduser(self.fields["source_location"].value.strip())
-        return (self.fields["source_location_type"].value == "LOCAL_SOURCE" and bool(location)
-                and os.path.isfile(os.path.join(location, "model", "customize_service.py")))
-
-    def _try_clicked(self, button: str) -> None:
-        """"Try locally" and the buttons of its panel (widget/trial.py)."""
-        trial = self._trial
-        if button == "try" and self._tryable():
-            trial.open(Path(os.path.expanduser(self.fields["source_location"].value.strip())))
-        elif button == "trial:run":
-            trial.run()
-        elif button == "trial:stop":
-            trial.stop()
-        elif button == "trial:close":
-            trial.close()
-        elif button == "trial:use_answer" and trial.result is not None and trial.result.ok:
-            try:
-                self.set_example(trial.request, trial.result.response)
-            except ValueError as exc:
-                self.widget.notice = {"text": str(exc), "level": "error"}
-            else:
-                self.widget.notice = {"level": "", "text": i18n.text(
-                    "The input and output parameters and apis now follow the sample request and its answer",
-                    self.language)}
-        elif button.startswith("trial:add:"):
-            from .trial import pip_name
-            from .. import dependencies
-
-            module = button[len("trial:add:"):]
-            pinned = dependencies.pin(module.split(".")[0], pip_name(module))
-            row = {"package_name": pinned["package_name"], "package_version": pinned["package_version"] or "",
-                   "restraint": pinned["restraint"] or ""}
-            self.fields["dependencies"].value = [*self.fields["dependencies"].value,
-                                                 binding_row(row, PACKAGE_COLUMNS)]
 
     def _pick(self, button: str) -> None:
         """The folder picker's buttons: browse from the kernel, then put the chosen folder into source_location."""
@@ -410,9 +373,9 @@ class ModelImportForm(HasTraits):
         """A form for a model object in memory: `package.build` writes and checks its package (in `folder`, else a
         new `./<class>_package` folder here), then the form is filled from that folder, and "Try locally" starts
         from the example's request. `kwargs` are fields (model_name=…, model_version=…)."""
-        from ..builder import build
+        from ..builder import build, new_folder
 
-        target = Path(folder) if folder is not None else _new_folder(Path.cwd(), f"{_snake(type(model).__name__)}_package")
+        target = Path(folder) if folder is not None else new_folder(Path.cwd(), model)
         import warnings
 
         with warnings.catch_warnings(record=True) as said:
@@ -921,17 +884,3 @@ class ModelImportForm(HasTraits):
         return summary_line(self._spec_fields(), self.status, self._status_text(), self.model_id, self.language)
 
 
-
-def _snake(name: str) -> str:
-    import re
-
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower() or "model"
-
-
-def _new_folder(parent: Path, name: str) -> Path:
-    """`parent/name`, or name_2, name_3, … : a folder that does not exist yet (build never replaces one unasked)."""
-    candidate, number = parent / name, 1
-    while candidate.exists() or candidate.is_symlink():
-        number += 1
-        candidate = parent / f"{name}_{number}"
-    return candidate

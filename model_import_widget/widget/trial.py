@@ -18,6 +18,50 @@ from . import i18n
 MAX_SHOWN = 4000  # characters of an answer or a traceback shown in the panel
 
 
+def tryable(form: Any) -> Optional[Path]:
+    """The folder "Try locally" runs: the form's local folder, when it has model/customize_service.py; else None."""
+    import os
+
+    location = os.path.expanduser(form.fields["source_location"].value.strip())
+    if (form.fields["source_location_type"].value == "LOCAL_SOURCE" and location
+            and os.path.isfile(os.path.join(location, "model", "customize_service.py"))):
+        return Path(location)
+    return None
+
+
+def clicked(form: Any, button: str) -> None:
+    """"Try locally" and the buttons of its panel, on `form` (a ModelImportForm) and its LocalTrial."""
+    from .binding import PACKAGE_COLUMNS, row as binding_row
+
+    trial = form._trial
+    if button == "try":
+        folder = tryable(form)
+        if folder is not None:
+            trial.open(folder)
+    elif button == "trial:run":
+        trial.run()
+    elif button == "trial:stop":
+        trial.stop()
+    elif button == "trial:close":
+        trial.close()
+    elif button == "trial:use_answer" and trial.result is not None and trial.result.ok:
+        try:
+            form.set_example(trial.request, trial.result.response)
+        except ValueError as exc:
+            form.widget.notice = {"text": str(exc), "level": "error"}
+        else:
+            form.widget.notice = {"level": "", "text": trial.t(
+                "The input and output parameters and apis now follow the sample request and its answer")}
+    elif button.startswith("trial:add:"):
+        from .. import dependencies
+
+        module = button[len("trial:add:"):]
+        pinned = dependencies.pin(module.split(".")[0], pip_name(module))
+        row = {"package_name": pinned["package_name"], "package_version": pinned["package_version"] or "",
+               "restraint": pinned["restraint"] or ""}
+        form.fields["dependencies"].value = [*form.fields["dependencies"].value, binding_row(row, PACKAGE_COLUMNS)]
+
+
 def sample_request(folder: Path) -> dict[str, Any]:
     """A request to start from: the package's apis request schema filled with placeholder values."""
     from ..config_file import load
@@ -52,8 +96,6 @@ class LocalTrial:
 
     def open(self, folder: Path) -> None:
         """Show what would run, with a sample request to edit, and ask before running it."""
-        from ..sdk.predictor import RUNS_CODE_NOTICE
-
         if self.folder != folder or not self.request_text:
             self.request_text = readable_json(self.sample if self.sample is not None else sample_request(folder))
         self.folder, self.state, self.result = folder, "ask", None
