@@ -29,136 +29,64 @@ def instances(data):
     return data["instances"]
 '''
 
-_TEMPLATES = {
-    "sklearn": '''\
-"""ModelArts inference code for a scikit-learn {what}, written by model_import_widget.package.build.
+_SERVICE = '''\
+"""ModelArts inference code for {what}, written by model_import_widget.package.build.
 
-Request: {{"instances": [[feature, ...], ...]}}  ->  Response: {{"predictions": [...]}}
+Request: {{"instances": [[...], ...]}} (one input row each)  ->  Response: {{"predictions": [...]}}
 """
 
 import json
 import os
 
-import joblib
-import numpy
-import sklearn  # noqa: F401 - the saved model loads only with the scikit-learn version that saved it
+{imports}
 
-from model_service.python_model_service import XgSklServingBaseService
+from model_service.{base_module} import {base}
 
 {common}
 
-class ModelService(XgSklServingBaseService):
+class ModelService({base}):
     model = None
 
     def _preprocess(self, data):
-        return numpy.asarray(instances(data), dtype=DTYPE)
+        return {preprocess}
 
     def _inference(self, data):
         if self.model is None:
-            self.model = joblib.load(MODEL_FILE)
-        return self.model.predict(data)
+{load}
+{infer}
 
     def _postprocess(self, data):
-        return {{"predictions": numpy.asarray(data).tolist()}}
-''',
-    "xgboost_estimator": '''\
-"""ModelArts inference code for an XGBoost {what}, written by model_import_widget.package.build.
+        return {{"predictions": {to_list}.tolist()}}
+'''
 
-Request: {{"instances": [[feature, ...], ...]}}  ->  Response: {{"predictions": [...]}}
-"""
-
-import json
-import os
-
-import numpy
-import xgboost
-
-from model_service.python_model_service import XgSklServingBaseService
-
-{common}
-
-class ModelService(XgSklServingBaseService):
-    model = None
-
-    def _preprocess(self, data):
-        return numpy.asarray(instances(data), dtype=DTYPE)
-
-    def _inference(self, data):
-        if self.model is None:
-            self.model = xgboost.{cls}()
-            self.model.load_model(MODEL_FILE)
-        return self.model.predict(data)
-
-    def _postprocess(self, data):
-        return {{"predictions": numpy.asarray(data).tolist()}}
-''',
-    "xgboost_booster": '''\
-"""ModelArts inference code for an XGBoost Booster, written by model_import_widget.package.build.
-
-Request: {{"instances": [[feature, ...], ...]}}  ->  Response: {{"predictions": [...]}}
-"""
-
-import json
-import os
-
-import numpy
-import xgboost
-
-from model_service.python_model_service import XgSklServingBaseService
-
-{common}
-
-class ModelService(XgSklServingBaseService):
-    model = None
-
-    def _preprocess(self, data):
-        return numpy.asarray(instances(data), dtype=DTYPE)
-
-    def _inference(self, data):
-        if self.model is None:
-            self.model = xgboost.Booster(model_file=MODEL_FILE)
-        return self.model.predict(xgboost.DMatrix(data, feature_names=self.model.feature_names))
-
-    def _postprocess(self, data):
-        return {{"predictions": numpy.asarray(data).tolist()}}
-''',
-    "torch": '''\
-"""ModelArts inference code for a PyTorch {what} saved as TorchScript, written by model_import_widget.package.build.
-
-Request: {{"instances": [[...], ...]}} (one input tensor per row)  ->  Response: {{"predictions": [...]}}
-"""
-
-import json
-import os
-
-import torch
-
-from model_service.pytorch_model_service import PTServingBaseService
-
-{common}
-
-class ModelService(PTServingBaseService):
-    model = None
-
-    def _preprocess(self, data):
-        return torch.tensor(instances(data), dtype=getattr(torch, DTYPE))
-
-    def _inference(self, data):
-        if self.model is None:
-            self.model = torch.jit.load(MODEL_FILE, map_location="cpu")
-            self.model.eval()
-        with torch.no_grad():
-            return self.model(data)
-
-    def _postprocess(self, data):
-        return {{"predictions": data.tolist()}}
-''',
+_ML = {"base_module": "python_model_service", "base": "XgSklServingBaseService",
+       "preprocess": "numpy.asarray(instances(data), dtype=DTYPE)", "to_list": "numpy.asarray(data)"}
+_KINDS: dict[str, dict[str, str]] = {  # what differs between the engines; the rest is _SERVICE
+    "sklearn": {**_ML, "what": "a scikit-learn {cls}",
+                "imports": "import joblib\nimport numpy\nimport sklearn  # noqa: F401 - the saved model loads only with "
+                           "the scikit-learn version that saved it",
+                "load": "self.model = joblib.load(MODEL_FILE)", "infer": "return self.model.predict(data)"},
+    "xgboost_estimator": {**_ML, "what": "an XGBoost {cls}", "imports": "import numpy\nimport xgboost",
+                          "load": "self.model = xgboost.{cls}()\nself.model.load_model(MODEL_FILE)",
+                          "infer": "return self.model.predict(data)"},
+    "xgboost_booster": {**_ML, "what": "an XGBoost Booster", "imports": "import numpy\nimport xgboost",
+                        "load": "self.model = xgboost.Booster(model_file=MODEL_FILE)",
+                        "infer": "return self.model.predict(xgboost.DMatrix(data, feature_names=self.model.feature_names))"},
+    "torch": {"what": "a PyTorch {cls} saved as TorchScript", "imports": "import torch",
+              "base_module": "pytorch_model_service", "base": "PTServingBaseService",
+              "preprocess": "torch.tensor(instances(data), dtype=getattr(torch, DTYPE))", "to_list": "data",
+              "load": "self.model = torch.jit.load(MODEL_FILE, map_location=\"cpu\")\nself.model.eval()",
+              "infer": "with torch.no_grad():\n    return self.model(data)"},
 }
+
+
+def _indented(code: str, spaces: int) -> str:
+    return "\n".join(" " * spaces + line for line in code.splitlines())
 
 
 def render(flavour: str, model: Any, rows: Any) -> str:
     """customize_service.py for a model of this template (`flavour`) whose example rows are `rows`."""
-    file = MODEL_FILES[flavour.split("_")[0]]
-    dtype = str(rows.dtype).replace("torch.", "")
-    common = _COMMON.format(file=file, dtype=dtype)
-    return _TEMPLATES[flavour].format(what=type(model).__name__, cls=type(model).__name__, common=common)
+    kind = {key: value.replace("{cls}", type(model).__name__) for key, value in _KINDS[flavour].items()}
+    common = _COMMON.format(file=MODEL_FILES[flavour.split("_")[0]], dtype=str(rows.dtype).replace("torch.", ""))
+    return _SERVICE.format(**{**kind, "load": _indented(kind["load"], 12), "infer": _indented(kind["infer"], 8)},
+                           common=common)
