@@ -183,3 +183,18 @@ def test_json_in_the_panel_is_readable_and_the_same_json():
 
     same()
     assert readable_json({"instances": [[0.0, 1.5], [2, 3]]}) == '{\n  "instances": [\n    [0.0, 1.5],\n    [2, 3]\n  ]\n}'
+
+
+def test_closing_while_it_runs_leaves_the_panel_closed(session, tmp_path):
+    folder = write_package(tmp_path / "pkg", "import time\ntime.sleep(1.5)\n" + ADDER)  # a slow start
+    form = ModelImportForm.from_folder(folder, session)
+    form._clicked("try")
+    form._clicked("trial:run")
+    form._clicked("trial:close")  # before the worker has even answered
+    time.sleep(2.5)
+    assert form.widget.trial == {}, "a run finishing after Close opened the panel again"
+    form._clicked("try")
+    form._clicked("trial:run")
+    form._clicked("trial:stop")  # stopped while starting: it must not answer as if nothing happened
+    panel = wait_for_state(form, "failed", seconds=10)
+    assert "stopped" in panel["text"]

@@ -87,6 +87,8 @@ class LocalTrial:
         self.result: Any = None
         self._service: Any = None
         self._lock = threading.Lock()
+        self._run_number = 0
+        self._stop_asked = False  # the run the panel shows; a run stopped, closed or replaced reports nothing
         self.state = "closed"
 
     def t(self, english: str, **values: str) -> str:
@@ -111,43 +113,52 @@ class LocalTrial:
             self.state, self.result = "bad_request", str(exc)
             return self._show()
         self.state, self.result = "running", None
+        self._run_number += 1
         self._show()
-        threading.Thread(target=self._run, args=(self.folder, request), daemon=True,
+        threading.Thread(target=self._run, args=(self.folder, request, self._run_number), daemon=True,
                          name="model-import-try-locally").start()
 
     def stop(self) -> None:
+        """Stop a run: its worker (whether started yet or not) and everything it started."""
         with self._lock:
+            self._stop_asked = True
             if self._service is not None:
                 self._service.stop()
 
     def close(self) -> None:
         self.stop()
-        self.state = "closed"
+        with self._lock:
+            self._run_number += 1  # a run still finishing shows nothing any more
+            self.state = "closed"
         self._show()
 
-    def _run(self, folder: Path, request: Any) -> None:
-        from ..dryrun import LocalService
+    def _run(self, folder: Path, request: Any, number: int) -> None:
+        from ..dryrun import DryRunResult, LocalService
 
         files = {key: value for key, value in request.items()
                  if isinstance(value, str) and self._is_file_field(folder, key)} if isinstance(request, dict) else {}
         body = {key: value for key, value in request.items() if key not in files} if files else request
         try:
             with self._lock:
-                self._service = LocalService(folder)
-            result = self._service.wait_ready(60)
-            if result.ok:
-                result = self._service.ask(body, files=files or None, timeout=60)
+                self._stop_asked = False
+                service = self._service = LocalService(folder)
+            result = service.wait_ready(60)
+            if result.ok and not self._stop_asked:
+                result = service.ask(body, files=files or None, timeout=60)
         except Exception as exc:  # noqa: BLE001 - a vanished folder, a file to send that is not there
-            from ..dryrun import DryRunResult
-
             result = DryRunResult(False, error="exception", message=f"{type(exc).__name__}: {exc}")
         finally:
             with self._lock:
                 if self._service is not None:
                     self._service.stop()
                     self._service = None
-        self.state, self.result = ("done" if result.ok else "failed"), result
-        self.request = request
+        with self._lock:
+            if number != self._run_number:
+                return
+            if self._stop_asked and result.ok:
+                result = DryRunResult(False, error="stopped", message=self.t("stopped before it answered"))
+            self.state, self.result = ("done" if result.ok else "failed"), result
+            self.request = request
         self._show()
 
     @staticmethod
