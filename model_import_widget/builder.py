@@ -26,12 +26,9 @@ from .dryrun import DryRunResult, dry_run
 from .errors import PackageBuildError
 from .examples import apis_from_example
 from .lint import infer_dependencies, inspect
-from .spec import DEFAULT_RUNTIMES, canonical_model_type
+from .spec import DEFAULT_RUNTIMES, MAX_EXAMPLE_ROWS, canonical_model_type
 
 __all__ = ["build", "BuiltPackage", "MAX_EXAMPLE_ROWS", "new_folder"]
-
-MAX_EXAMPLE_ROWS = 10
-"""At most this many rows of `example` make the sample request (a whole training set is not an example)."""
 
 
 @dataclass

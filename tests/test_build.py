@@ -287,3 +287,11 @@ def test_broken_variants_of_a_real_package_say_what_broke_within_the_timeout(tmp
     if variant == "missing import":
         expected.insert(1, ("not_installed_helper_mod", False, None))
     assert rows == expected
+
+
+def test_a_whole_training_set_as_example_sends_only_its_first_rows(tmp_path, pipeline):
+    from model_import_widget import spec
+
+    built = quietly(pipeline, tmp_path / "p", example=X)
+    assert len(built.request["instances"]) == spec.MAX_EXAMPLE_ROWS == 10
+    assert built.response == {"predictions": pipeline.predict(X[:10]).tolist()}
