@@ -10,10 +10,13 @@ answer here. It is written beside `folder` and moved into place only then: a fai
 
 from __future__ import annotations
 
+import errno
+import inspect as inspect_module
 import math
 import os
 import re
 import shutil
+import sys
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -76,10 +79,10 @@ def build(model: Any, folder: str | os.PathLike[str], *, example: Any = None, ov
     used): it makes the sample request {"instances": rows}, whose answer {"predictions": [...]} gives config.json's
     apis. Without one, a scikit-learn or XGBoost model gets a row of zeros of its input width. `runtime` defaults
     to the engine's documented default. A non-empty `folder` is refused unless `overwrite=True` and it holds a
-    model package (model/config.json), which is then replaced whole. Raises PackageBuildError with what to change;
-    then nothing was written.
+    package that build wrote (model/config.json, customize_service.py and the saved model, nothing else), which is
+    then replaced whole. Raises PackageBuildError with what to change; then nothing was written.
     """
-    folder = Path(folder).expanduser()
+    folder = Path(os.path.abspath(Path(folder).expanduser()))  # "pkg/model/.." is pkg
     kind = _kind_of(model)
     if model_type is not None and canonical_model_type(model_type) != kind.engine:
         raise PackageBuildError([f"model_type {model_type!r} does not fit a {_described(model)}: its packages are "
@@ -87,28 +90,36 @@ def build(model: Any, folder: str | os.PathLike[str], *, example: Any = None, ov
     runtime = runtime or DEFAULT_RUNTIMES[kind.engine]
     _check_target(folder, overwrite)
     rows = _example_rows(model, kind, example)
+    answer = _answer_here(model, kind, rows)
+    extra = _extra_dependencies(model) if kind.engine != "PyTorch" else []  # TorchScript carries its own code
     notes: list[str] = []
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.building-", dir=folder.parent))
+    made_parents = _make_parents(folder.parent)
+    _settle_leftovers(folder)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.building-{os.getpid()}-", dir=folder.parent))
+    except OSError as exc:
+        _remove_empty(made_parents)
+        raise PackageBuildError([f"cannot write in {folder.parent} ({exc.strerror}): choose a folder you can write "
+                                 f"to"]) from None
     try:
         model_dir = staging / "model"
         model_dir.mkdir()
-        notes += kind.save(model, model_dir, rows)
-        answer = _jsonable(kind.predict(model, rows))
+        notes += _saved(kind, model, model_dir, rows)
         (model_dir / "customize_service.py").write_text(service_code.render(kind.flavour, model, rows),
                                                         encoding="utf-8")
         request, response = {"instances": _jsonable(rows)}, {"predictions": answer}
         apis = apis_from_example(request, response)
-        dependencies = _dependencies(staging, runtime, notes)
+        dependencies = _dependencies(staging, runtime, notes, extra)
         config_file.write(model_dir / "config.json", {
             "model_algorithm": model_algorithm, "model_type": kind.engine, "runtime": runtime, "apis": apis,
             "dependencies": [{"installer": "pip", "packages": dependencies}] if dependencies else None})
         _sync_tree(staging)
-        result = _check(model, staging, request, answer, timeout)
+        result = _check(model, staging, folder, request, answer, timeout)
         files = sorted(path.relative_to(staging).as_posix() for path in staging.rglob("*") if path.is_file())
-        _place(staging, folder)
+        _place(staging, folder, overwrite)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        _remove_empty(made_parents)
         raise
     for note in notes:
         warnings.warn(note, UserWarning, stacklevel=2)
@@ -182,6 +193,61 @@ def _example_rows(model: Any, kind: _Kind, example: Any) -> Any:
     return rows[:MAX_EXAMPLE_ROWS]
 
 
+def _answer_here(model: Any, kind: _Kind, rows: Any) -> Any:
+    """The model's own answer to the example, as the package will compute it; what it cannot answer is refused."""
+    if len(rows) == 0:
+        raise PackageBuildError(["example has no rows: pass a few input rows, e.g. example=X[:2]"])
+    try:
+        answer = kind.predict(model, rows)
+    except PackageBuildError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the model's own code
+        if type(exc).__name__ == "NotFittedError":
+            raise PackageBuildError([f"the {type(model).__name__} is not fitted: call .fit(X, y) first"]) from None
+        width = kind.features(model) if kind.engine != "PyTorch" else None
+        shape = f" (the model takes rows of {width} numbers; the example's are {len(rows[0])})" if width else ""
+        raise PackageBuildError([f"the model cannot answer the example: {_first_line(exc)}{shape}; pass rows like the "
+                                 f"ones it was trained on"]) from None
+    if kind.engine == "PyTorch":
+        import torch
+
+        if not isinstance(answer, torch.Tensor):
+            raise PackageBuildError([f"forward() returns a {type(answer).__name__}: build() packages a module that "
+                                     f"returns one tensor (wrap the module to return the tensor to serve)"])
+    if answer is None:
+        raise PackageBuildError(["the model answers None for the example: it must return its predictions"])
+    return _jsonable(answer)
+
+
+def _extra_dependencies(model: Any) -> list[str]:
+    """Top-level modules of the model's own classes (a library outside scikit-learn, say) that the saved model
+    needs to load: each must come from an installed distribution, which then becomes a dependency."""
+    from .dependencies import _providers
+
+    needed = []
+    stdlib = set(sys.stdlib_module_names) | set(sys.builtin_module_names)
+    for module, name in _code_of(model):
+        root = module.split(".")[0]
+        if root in stdlib:
+            continue
+        if root == "__main__" or not _providers().get(root):
+            where = "the notebook" if root == "__main__" else f"the module {module}, which no installed " \
+                                                              f"distribution provides (a file on this machine)"
+            raise PackageBuildError([f"the model uses {name}, defined in {where}: the service could not load it. "
+                                     f"Use the library's own classes and functions (e.g. a Pipeline of scikit-learn "
+                                     f"steps), or write customize_service.py yourself"])
+        needed.append(root)
+    return sorted(set(needed))
+
+
+def _saved(kind: _Kind, model: Any, model_dir: Path, rows: Any) -> list[str]:
+    try:
+        return kind.save(model, model_dir, rows)
+    except OSError as exc:
+        raise PackageBuildError([f"could not write the saved model in {model_dir.parent.parent} ({exc.strerror}): "
+                                 f"free some space or choose another folder"]) from None
+
+
 def _save_sklearn(model: Any, model_dir: Path, rows: Any) -> list[str]:
     import joblib
     from sklearn.exceptions import NotFittedError
@@ -195,6 +261,8 @@ def _save_sklearn(model: Any, model_dir: Path, rows: Any) -> list[str]:
         pass
     try:
         joblib.dump(model, model_dir / service_code.MODEL_FILES["sklearn"])
+    except OSError:
+        raise
     except Exception as exc:  # noqa: BLE001 - pickling runs the model's own code
         raise PackageBuildError([f"the model cannot be saved with joblib ({type(exc).__name__}: {exc}); a lambda or "
                                  "a function defined in the notebook cannot be pickled: use a named function from "
@@ -212,6 +280,8 @@ def _save_xgboost(model: Any, model_dir: Path, rows: Any) -> list[str]:
                                      f"xgboost's own classes; pass model.get_booster() to package the Booster"])
     try:
         model.save_model(str(model_dir / service_code.MODEL_FILES["xgboost"]))
+    except OSError:
+        raise
     except Exception as exc:  # noqa: BLE001
         raise PackageBuildError([f"the XGBoost model cannot be saved ({type(exc).__name__}: {exc}); is it "
                                  "trained?"]) from None
@@ -316,8 +386,14 @@ def _check_target(folder: Path, overwrite: bool) -> None:
         raise PackageBuildError([f"{folder} is a symbolic link (to {os.path.realpath(folder)}): choose a real folder"])
     if folder.exists() and not folder.is_dir():
         raise PackageBuildError([f"{folder} is a file, not a folder: choose a folder for the package"])
+    for parent in folder.parents:
+        if parent.exists() and not parent.is_dir():
+            raise PackageBuildError([f"{parent} is a file, not a folder: choose a folder for the package"])
     if not folder.exists():
         return
+    if os.path.ismount(folder):
+        raise PackageBuildError([f"{folder} is a mount point, which cannot be replaced: build into a folder inside "
+                                 f"it, e.g. {folder / 'model_package'}"])
     try:
         entries = sorted(entry.name for entry in os.scandir(folder))
     except OSError as exc:
@@ -331,13 +407,41 @@ def _check_target(folder: Path, overwrite: bool) -> None:
     if not (folder / "model" / "config.json").is_file() or (folder / "model").is_symlink():
         raise PackageBuildError([f"{folder} holds files that are not a model package ({listed}): overwrite=True "
                                  f"only replaces a folder with model/config.json in it; choose another folder"])
+    theirs = _not_built(folder)
+    if theirs:
+        shown = ", ".join(theirs[:5]) + (f" and {len(theirs) - 5} more" if len(theirs) > 5 else "")
+        raise PackageBuildError([f"{folder} holds files build did not write ({shown}): overwrite=True replaces only a "
+                                 f"package build wrote, and would delete them; move them out, or build into another "
+                                 f"folder"])
 
 
-def _dependencies(staging: Path, runtime: str, notes: list[str]) -> list[dict[str, Any]]:
-    """The pip packages the service's code needs, pinned to this kernel's versions; what the runtime image has
-    already is left out unless the saved model needs the exact version that saved it."""
+_BUILT = {"model", "model/config.json", "model/customize_service.py",
+          *(f"model/{name}" for name in service_code.MODEL_FILES.values())}
+
+
+def _not_built(folder: Path) -> list[str]:
+    """What is in `folder` besides the files a build writes (a user's data, code, notebooks)."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if rel not in _BUILT:
+            found.append(rel + ("/" if path.is_dir() and not path.is_symlink() else ""))
+    return [rel for rel in found if not any(rel.startswith(other) and rel != other for other in found
+                                             if other.endswith("/"))]
+
+
+def _dependencies(staging: Path, runtime: str, notes: list[str], extra: list[str]) -> list[dict[str, Any]]:
+    """The pip packages the service's code needs, and those the model's own classes come from (`extra`), pinned to
+    this kernel's versions; what the runtime image has already is left out unless the saved model needs the exact
+    version that saved it."""
+    from .dependencies import pin
+
+    rows = infer_dependencies(staging, runtime)
+    listed = {row["imported_as"] for row in rows}
+    rows += [{**pin(module, module, runtime), "imported_as": module, "in_runtime": False}
+             for module in extra if module not in listed]
     chosen, too_new = [], []
-    for row in infer_dependencies(staging, runtime):
+    for row in sorted(rows, key=lambda row: row["package_name"].lower()):
         if row["in_runtime"] and row["restraint"] != "EXACT":
             continue
         if not row["installed"]:  # the service's code imports only what saved the model here
@@ -357,31 +461,48 @@ def _dependencies(staging: Path, runtime: str, notes: list[str]) -> list[dict[st
 _LIBRARIES = {"sklearn", "numpy", "scipy", "xgboost", "joblib", "builtins", "torch", "pandas"}
 
 
-def _own_classes(model: Any) -> list[type]:
-    """The classes of the model and its parts (a pipeline's steps) that come from no library."""
+def _own_code(model: Any) -> list[tuple[str, str]]:
+    """`_code_of` without the well-known libraries: the user's own classes and functions."""
+    return [(module, name) for module, name in _code_of(model) if module.split(".")[0] not in _LIBRARIES]
+
+
+def _code_of(model: Any) -> list[tuple[str, str]]:
+    """(module, name) of the classes and functions in the model and its parts (a pipeline's steps, a
+    FunctionTransformer's function): what its pickle refers to by name, so what the service must be able to import."""
     parts = [model]
     if callable(getattr(model, "get_params", None)):
         try:
             parts += list(model.get_params(deep=True).values())
         except Exception:  # noqa: BLE001 - the user's get_params
             pass
-    return [type(part) for part in parts if _module_root(type(part)) not in _LIBRARIES]
+    found = []
+    for part in parts:
+        if isinstance(part, type) or inspect_module.isfunction(part):
+            module, name = getattr(part, "__module__", "") or "", getattr(part, "__qualname__", repr(part))
+        else:
+            module, name = type(part).__module__ or "", type(part).__qualname__
+        if "<lambda>" not in name:
+            found.append((module, f"{module}.{name}"))
+    return list(dict.fromkeys(found))
 
 
-def _check(model: Any, staging: Path, request: dict[str, Any], answer: Any, timeout: float) -> DryRunResult:
+def _check(model: Any, staging: Path, folder: Path, request: dict[str, Any], answer: Any,
+           timeout: float) -> DryRunResult:
     report = inspect(staging)
     if not report.ok:
         raise PackageBuildError([f"the lint found: {p['message']}" for p in report.problems])
     result = dry_run(staging, request, timeout=timeout)
     if not result.ok:
+        # (the staging folder is deleted with the failure: the traceback names the file as it would have been)
+        result.traceback = result.traceback.replace(str(staging.resolve()), str(folder))
         detail = f"\n{result.traceback}" if result.traceback else ""
         hint = ""
         if result.stage == "_inference" and ("No module named" in result.message
                                              or "Can't get attribute" in result.message):
-            own = ", ".join(sorted({f"{cls.__module__}.{cls.__qualname__}" for cls in _own_classes(model)}))
+            own = ", ".join(sorted({name for _, name in _own_code(model)}))
             hint = (f"; the saved model refers to code the service does not have{f' ({own})' if own else ''}: "
                     f"classes and functions defined in the notebook cannot be loaded elsewhere. Use the library's "
-                    f"own classes, or put yours in a module (a .py file) and add it to the package's model/ folder")
+                    f"own classes, or write customize_service.py yourself")
         raise PackageBuildError([f"the dry run of the package failed ({result.error}): {result.message}{hint}"
                                  f"{detail}"])
     if result.schema_problems:
@@ -422,17 +543,81 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _place(staging: Path, folder: Path) -> None:
-    """The checked package becomes `folder`: a rename over a missing or empty folder, else the old package is moved
-    aside first and deleted only once the new one is in place (a crash between leaves both, never neither)."""
+def _place(staging: Path, folder: Path, overwrite: bool) -> None:
+    """The checked package becomes `folder`: a rename over a missing or empty folder. Else the folder is checked
+    again (it may have changed during the build) and, if it is still a package build wrote and overwrite=True, moved
+    aside first and deleted only once the new one is in place: a crash between leaves the old one aside, and the
+    next build puts it back (_settle_leftovers)."""
     os.chmod(staging, 0o755)  # mkdtemp made it 0o700
     try:
         os.rename(staging, folder)
-    except OSError:
-        aside = Path(tempfile.mkdtemp(prefix=f".{folder.name}.replaced-", dir=folder.parent))
+    except OSError as exc:
+        if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            raise PackageBuildError([f"cannot put the package in place at {folder} ({exc.strerror})"]) from None
+        try:
+            _check_target(folder, overwrite)
+        except PackageBuildError as changed:
+            raise PackageBuildError([f"{folder} changed while the package was built, and nothing in it was replaced: "
+                                     f"{changed.problems[0]}"]) from None
+        aside = Path(tempfile.mkdtemp(prefix=f".{folder.name}.replaced-{os.getpid()}-", dir=folder.parent))
         os.rename(folder, aside / "old")
         os.rename(staging, folder)
         _fsync(folder.parent)
         shutil.rmtree(aside, ignore_errors=True)
     _fsync(folder.parent)
+
+
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>building|replaced)-(?P<pid>\d+)-")
+
+
+def _settle_leftovers(folder: Path) -> None:
+    """What a build of this folder killed midway (kill -9, a power cut) left beside it: a half-made package is
+    deleted; an old package moved aside is put back if the folder is missing (the swap did not finish), else it is
+    deleted (the swap did). Only leftovers of processes that are gone are touched."""
+    try:
+        entries = list(os.scandir(folder.parent))
+    except OSError:
+        return
+    for entry in entries:
+        found = _LEFTOVER.match(entry.name)
+        if not found or found["name"] != folder.name or not entry.is_dir(follow_symlinks=False) \
+                or _alive(int(found["pid"])):
+            continue
+        path = Path(entry.path)
+        if found["kind"] == "replaced" and (path / "old").is_dir() and not folder.exists():
+            os.rename(path / "old", folder)
+            _fsync(folder.parent)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid != 0
+
+
+def _make_parents(parent: Path) -> list[Path]:
+    """Create the missing folders above the package; returns them (deepest first) to remove if the build fails."""
+    missing = []
+    for path in [parent, *parent.parents]:
+        if path.exists():
+            break
+        missing.append(path)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PackageBuildError([f"cannot create {parent} ({exc.strerror}): choose a folder you can write to"]) from None
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for path in folders:
+        try:
+            path.rmdir()
+        except OSError:
+            break
 

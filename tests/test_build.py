@@ -184,17 +184,29 @@ def test_a_lambda_in_the_pipeline_cannot_be_pickled(tmp_path):
 
 
 class DefinedHere(LogisticRegression):
-    """A class the service cannot import: it lives in this test module, as a notebook's class lives in __main__."""
+    """A class the service cannot import: it lives in this test module, a file no installed distribution provides."""
 
 
-def test_a_class_defined_in_the_notebook_fails_the_dry_run_and_says_why(tmp_path):
+def test_a_class_the_service_cannot_import_is_refused_before_anything_runs(tmp_path):
     model = DefinedHere(max_iter=500).fit(X, Y)
-    with pytest.raises(PackageBuildError) as caught:
+    with pytest.raises(PackageBuildError, match=r"the model uses test_build.DefinedHere, defined in the module "
+                                                r"test_build, which no installed distribution provides"):
         quietly(model, tmp_path / "p", example=X[:2])
-    text = str(caught.value)
-    assert "the dry run of the package failed" in text and "DefinedHere" in text
-    assert "defined in the notebook" in text
+    in_notebook = type("Mine", (LogisticRegression,), {"__module__": "__main__"})(max_iter=500).fit(X, Y)
+    with pytest.raises(PackageBuildError, match=r"the model uses __main__.Mine, defined in the notebook: the service "
+                                                r"could not load it"):
+        quietly(in_notebook, tmp_path / "p", example=X[:2])
     assert sorted(os.listdir(tmp_path)) == []
+
+
+def test_a_class_from_an_installed_library_becomes_a_dependency(tmp_path):
+    """A model whose class comes from a distribution other than scikit-learn needs that distribution too."""
+    from xgboost.sklearn import XGBClassifier  # an XGBoost estimator inside a scikit-learn pipeline
+
+    model = make_pipeline(StandardScaler(), XGBClassifier(n_estimators=2)).fit(X, Y)
+    built = quietly(model, tmp_path / "p", example=X[:2])
+    names = [p["package_name"] for p in config(built.folder)["dependencies"][0]["packages"]]
+    assert names == ["joblib", "numpy", "scikit-learn", "xgboost"]
 
 
 def test_bad_examples_say_how_to_pass_rows(tmp_path, pipeline):
@@ -217,12 +229,82 @@ def test_a_non_empty_folder_is_refused_unless_overwrite_and_a_package(tmp_path, 
     assert [p.name for p in notes.iterdir()] == ["thesis.txt"] and untouched(tmp_path) == []
 
     first = quietly(pipeline, tmp_path / "pkg", example=X[:2])
-    (first.folder / "model" / "stale.bin").write_bytes(b"old")
     with pytest.raises(PackageBuildError, match="is not empty"):
         package.build(pipeline, first.folder, example=X[:2])
     again = quietly(pipeline, first.folder, example=X[:3], overwrite=True)
-    assert not (again.folder / "model" / "stale.bin").exists()
     assert len(again.request["instances"]) == 3 and untouched(tmp_path) == []
+
+
+def test_overwrite_never_deletes_what_build_did_not_write(tmp_path, pipeline):
+    built = quietly(pipeline, tmp_path / "pkg", example=X[:2])
+    (built.folder / "train.csv").write_text("data")
+    (built.folder / "notebooks").mkdir()
+    (built.folder / "notebooks" / "eda.ipynb").write_text("{}")
+    (built.folder / "model" / "helper.py").write_text("# mine")
+    with pytest.raises(PackageBuildError, match=r"holds files build did not write \(model/helper.py, notebooks/, "
+                                                r"train.csv\): overwrite=True replaces only a package build wrote"):
+        package.build(pipeline, built.folder, example=X[:2], overwrite=True)
+    assert (built.folder / "train.csv").read_text() == "data" and (built.folder / "model" / "helper.py").exists()
+    assert untouched(tmp_path) == []
+
+
+def test_files_that_appear_during_the_build_are_never_replaced(tmp_path, pipeline, monkeypatch):
+    """Someone writes into the (empty) target while the dry run runs: the build fails and their file stays."""
+    from model_import_widget import builder
+
+    target = tmp_path / "new"
+    real_check = builder._check
+
+    def meanwhile(*args, **kwargs):
+        result = real_check(*args, **kwargs)
+        target.mkdir()
+        (target / "thesis.docx").write_text("years of work")
+        return result
+
+    monkeypatch.setattr(builder, "_check", meanwhile)
+    with pytest.raises(PackageBuildError, match=r"changed while the package was built, and nothing in it was "
+                                                r"replaced: .* is not empty \(thesis.docx\)"):
+        quietly(pipeline, target, example=X[:2])
+    assert (target / "thesis.docx").read_text() == "years of work" and untouched(tmp_path) == []
+
+
+def test_a_build_killed_midway_is_cleaned_up_or_put_back_by_the_next(tmp_path, pipeline):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)  # a process that is gone: its leftovers are stale
+    half = tmp_path / f".pkg.building-{pid}-abc"
+    (half / "model").mkdir(parents=True)
+    (half / "model" / "model.joblib").write_bytes(b"half")
+    built = quietly(pipeline, tmp_path / "pkg", example=X[:2])
+    assert untouched(tmp_path) == [], "the killed build's half-made package was left"
+
+    aside = tmp_path / f".pkg.replaced-{pid}-def"
+    aside.mkdir()
+    built.folder.rename(aside / "old")  # killed between its two renames: the old package is only aside
+    assert not built.folder.exists()
+    again = quietly(pipeline, tmp_path / "other", example=X[:2])  # a build of another folder leaves it alone
+    assert aside.exists() and again.folder.exists()
+    quietly(pipeline, tmp_path / "pkg", example=X[:2], overwrite=True)  # this folder's next build puts it back first
+    assert untouched(tmp_path) == [] and (tmp_path / "pkg" / "model" / "model.joblib").exists()
+
+
+def test_awkward_targets_get_a_clear_refusal(tmp_path, pipeline):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(PackageBuildError, match="afile is a file, not a folder"):
+        package.build(pipeline, tmp_path / "afile" / "pkg", example=X[:2])
+    built = quietly(pipeline, tmp_path / "pkg", example=X[:2])
+    again = quietly(pipeline, built.folder / "model" / "..", example=X[:2], overwrite=True)
+    assert again.folder == built.folder and untouched(tmp_path) == [] and untouched(built.folder / "model") == []
+    with pytest.raises(PackageBuildError, match=r"the model cannot answer the example: ValueError: .*\(the model takes "
+                                                r"rows of 4 numbers; the example's are 7\)"):
+        package.build(pipeline, tmp_path / "wide", example=numpy.zeros((2, 7)))
+    with pytest.raises(PackageBuildError, match="example has no rows"):
+        package.build(pipeline, tmp_path / "none", example=numpy.zeros((0, 4)))
+    with pytest.raises(PackageBuildError):
+        package.build(pipeline, tmp_path / "a" / "b" / "c", example=numpy.zeros((0, 4)))
+    assert not (tmp_path / "a").exists(), "folders made for a failed build were left"
 
 
 def test_a_link_or_a_file_is_not_a_folder(tmp_path, pipeline):
