@@ -231,6 +231,8 @@ MAX_RUNTIME_CHARS = 256
 MAX_PACKAGE_NAME_CHARS = 128
 MAX_PACKAGE_VERSION_CHARS = 64
 MAX_JSON_DEPTH = 64
+MAX_TRIAL_REQUEST_CHARS = 1_000_000
+"""The form's Try locally sends a sample request of at most this many characters (package.dry_run takes more)."""
 MAX_EXAMPLE_ROWS = 10
 """package.build sends at most this many rows of its `example` as the sample request (a training set is no example)."""
 """The deepest nesting apis and initial_config may have (a real one is a few levels deep)."""

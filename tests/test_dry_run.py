@@ -272,3 +272,67 @@ def test_an_engine_that_is_not_installed_here_is_said_so(tmp_path):
                                      "cannot run here")
     assert package.inspect(folder).engine == "MindSpore"  # what does not need the engine still works
     assert [r["package_name"] for r in package.infer_dependencies(folder)] == ["mindspore"]
+
+
+def test_a_daemon_that_leaves_the_process_group_is_stopped_too(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    pid_file = tmp_path / "daemon.pid"
+    folder = write_package(tmp_path, f"""\
+        import os, sys, time
+        from model_service.pytorch_model_service import PTServingBaseService
+
+        class Service(PTServingBaseService):
+            def _inference(self, data):
+                if os.fork() == 0:  # a double fork into a new session: out of the worker's process group
+                    os.setsid()
+                    if os.fork() == 0:
+                        open({str(pid_file)!r}, "w").write(str(os.getpid()))
+                        time.sleep(60)
+                    os._exit(0)
+                os.wait()
+                while not os.path.exists({str(pid_file)!r}):
+                    time.sleep(0.01)
+                return {{"doubled": []}}
+        """)
+    result = package.dry_run(folder, {})
+    assert result.ok, result
+    daemon = int(pid_file.read_text())
+    assert wait_for(lambda: not psutil.pid_exists(daemon) or psutil.Process(daemon).status() == psutil.STATUS_ZOMBIE
+                    or None, 5), "a daemon the package started outlived the dry run"
+
+
+def test_credentials_by_other_names_are_not_visible_either(tmp_path, monkeypatch):
+    secrets = {"OPENAI_API_KEY": "s1", "API_KEY": "s2", "MODELARTS_APIKEY": "s3", "HWCLOUD_ACCESSKEY": "s4",
+               "PRIVATEKEY": "s5", "GITHUB_PAT": "s6", "MY_AUTH": "s7", "DATABASE_URL": "postgres://u:pw@h/db"}
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("HOME_URL", "https://example.org/page")
+    folder = write_package(tmp_path, """\
+        import os
+        from model_service.pytorch_model_service import PTServingBaseService
+
+        class Service(PTServingBaseService):
+            def _inference(self, data):
+                return dict(os.environ)
+        """)
+    seen = package.dry_run(folder, {}).response
+    assert not set(secrets) & set(seen), set(secrets) & set(seen)
+    assert seen["HOME_URL"] == "https://example.org/page"
+
+
+def test_a_crash_in_native_code_is_named_with_what_it_printed(tmp_path):
+    folder = write_package(tmp_path, DOUBLER.replace("return [2 * x for x in data]",
+                                                     "print('loading the native library'); import ctypes, sys; "
+                                                     "sys.stdout.flush(); ctypes.string_at(0)"))
+    result = package.dry_run(folder, {"numbers": [1]})
+    assert result.error == "worker_died"
+    assert "killed by SIGSEGV (a crash in native code)" in result.message
+    assert "its last output: loading the native library" in result.message
+
+
+def test_a_request_too_large_is_refused_before_sending(tmp_path):
+    folder = write_package(tmp_path, DOUBLER)
+    result = package.dry_run(folder, {"numbers": [1], "padding": "x" * (worker.MAX_BODY + 1)})
+    assert result.error == "bad_request" and "a local run takes at most 64 MiB" in result.message
+    result = package.dry_run(folder, {}, files={"images": tmp_path})
+    assert result.error == "bad_request" and "is a folder: a file to send is a regular file" in result.message

@@ -133,7 +133,7 @@ def test_a_hang_can_be_stopped_and_bad_json_is_refused(session, tmp_path):
     form._clicked("try")
     form.widget.trial_request = "{not json"
     form._clicked("trial:run")
-    assert form.widget.trial["state"] == "bad_request" and "is not JSON" in form.widget.trial["text"]
+    assert form.widget.trial["state"] == "bad_request" and "cannot be sent" in form.widget.trial["text"]
     form.widget.trial_request = '{"numbers": [1]}'
     form._clicked("trial:run")
     assert form.widget.trial["state"] == "running" and panel_buttons(form) == ["trial:stop"]
@@ -198,3 +198,20 @@ def test_closing_while_it_runs_leaves_the_panel_closed(session, tmp_path):
     form._clicked("trial:stop")  # stopped while starting: it must not answer as if nothing happened
     panel = wait_for_state(form, "failed", seconds=10)
     assert "stopped" in panel["text"]
+
+
+def test_a_huge_or_deeply_nested_request_is_refused_without_echoing_it(session, tmp_path):
+    from model_import_widget import spec
+
+    folder = write_package(tmp_path / "pkg", ADDER)
+    form = ModelImportForm.from_folder(folder, session)
+    form._clicked("try")
+    shown = form.widget.trial["request"]
+    form.widget.trial_request = "[" * 600_001 + "]" * 600_001
+    form._clicked("trial:run")
+    assert form.widget.trial["state"] == "bad_request"
+    assert "takes at most 1,000,000" in form.widget.trial["text"] and form.widget.trial["request"] == shown
+    form.widget.trial_request = "[" * 100_000 + "]" * 100_000  # under the size limit, too deep for json
+    form._clicked("trial:run")
+    assert "nested too deeply" in form.widget.trial["text"]
+    assert len(form.widget.trial["request"]) <= spec.MAX_TRIAL_REQUEST_CHARS

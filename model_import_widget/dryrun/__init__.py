@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -27,7 +28,7 @@ _HERE = Path(__file__).resolve().parent
 _WORKER = _HERE / "worker.py"
 _STAND_IN = _HERE / "stand_in"
 _SECRET_WORDS = ("TOKEN", "PASSWORD", "PASSWD", "SECRET", "CREDENTIAL", "ACCESS_KEY", "PRIVATE_KEY")
-_SECRET_PARTS = {"AK", "SK"}  # as whole parts of a name (HUAWEICLOUD_SDK_AK), not inside words like MAKEFLAGS
+_SECRET_PARTS = {"AK", "SK", "PAT", "PASS", "PWD"}  # as whole parts of a name (HUAWEICLOUD_SDK_AK), not inside words like MAKEFLAGS
 _LOG_TAIL = 4000
 
 
@@ -48,13 +49,18 @@ class DryRunResult:
     pid: int | None = None  # the worker's, already gone
 
 
-def _is_secret(name: str) -> bool:
+def _is_secret(name: str, value: str = "") -> bool:
+    """A variable that may hold a credential: by its name (…TOKEN, …SECRET…, …PASSWORD, API_KEY, AK/SK, …) or
+    because its value is a URL with a password in it (postgres://user:pw@host/db)."""
     upper = name.upper()
-    return any(word in upper for word in _SECRET_WORDS) or bool(_SECRET_PARTS & set(upper.replace("-", "_").split("_")))
+    parts = set(upper.replace("-", "_").split("_"))
+    return (any(word in upper for word in _SECRET_WORDS) or bool(_SECRET_PARTS & parts)
+            or any(part.endswith("KEY") or part.startswith("AUTH") for part in parts)
+            or bool(re.match(r"^[a-z][a-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@", value, re.I)))
 
 
 def _worker_environment() -> dict[str, str]:
-    environment = {name: value for name, value in os.environ.items() if not _is_secret(name)}
+    environment = {name: value for name, value in os.environ.items() if not _is_secret(name, value)}
     environment["PYTHONDONTWRITEBYTECODE"] = "1"  # leave no __pycache__ in the user's package
     environment["PYTHONUNBUFFERED"] = "1"
     return environment
@@ -134,10 +140,21 @@ class LocalService:
     def ask(self, request: Any = None, *, files: Mapping[str, str | os.PathLike[str]] | None = None,
             timeout: float = 30.0) -> DryRunResult:
         """One request, as `dry_run` describes; the response is checked against config.json's apis."""
+        from .worker import MAX_BODY
+        from ..spec import human_size
+
         if files:
+            for path in files.values():
+                if not Path(path).is_file():
+                    kind = "a folder" if Path(path).is_dir() else "not there"
+                    return DryRunResult(False, error="bad_request", message=f"{path} is {kind}: a file to send is "
+                                                                           f"a regular file")
             body, content_type = _multipart(request or {}, files)
         else:
             body, content_type = json.dumps(request).encode("utf-8"), "application/json"
+        if len(body) > MAX_BODY:
+            return DryRunResult(False, error="bad_request", message=f"the request is {human_size(len(body))}: a local "
+                                                                   f"run takes at most {human_size(MAX_BODY)}")
         result = self._call("POST", "/", body, content_type, timeout, what="the request")
         if result.ok:
             result.schema_problems = _check_against_config(self.model_dir, result.response)
@@ -202,6 +219,9 @@ class LocalService:
                 self.stop()
         result.pid = self._worker.pid
         result.log = self.log()
+        if result.error == "worker_died" and result.log.strip():
+            last = [line for line in result.log.strip().splitlines() if line.strip()][-3:]
+            result.message += "; its last output: " + " / ".join(line.strip()[:200] for line in last)
         self._engine_missing(result)
         return result
 
@@ -260,8 +280,17 @@ def _ask(port: int, method: str, path: str, body: bytes, content_type: str, time
             code = worker.wait(1)
         except subprocess.TimeoutExpired:
             code = None
-        return DryRunResult(False, error="worker_died",
-                            message=f"the worker stopped before answering (exit code {code}): {exc}")
+        if code is not None and code < 0:
+            try:
+                how = f"killed by {signal.Signals(-code).name}" + (" (a crash in native code)" if -code in (
+                    signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGABRT) else "")
+            except ValueError:
+                how = f"killed by signal {-code}"
+        elif code is not None:
+            how = f"exit code {code}"
+        else:
+            how = f"it closed the connection: {exc}"
+        return DryRunResult(False, error="worker_died", message=f"the worker stopped before answering ({how})")
     finally:
         connection.close()
     try:
@@ -277,10 +306,9 @@ def _ask(port: int, method: str, path: str, body: bytes, content_type: str, time
 
 
 def _stop(worker: subprocess.Popen, log: Any) -> None:
-    try:
-        os.killpg(worker.pid, signal.SIGKILL)  # the group: whatever the package started goes too
-    except (ProcessLookupError, PermissionError):
-        pass
+    from .worker import kill_all
+
+    kill_all(worker.pid)  # the group and everything below the worker: whatever the package started goes too
     worker.wait()
     log.close()
 

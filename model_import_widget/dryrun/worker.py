@@ -179,16 +179,64 @@ def make_handler(service: object | None, load_error: dict | None, model_dir: str
     return Handler
 
 
+def become_subreaper() -> None:
+    """On Linux, what the package starts and then orphans (a double fork, a setsid daemon) becomes this worker's
+    child instead of init's, so `descendants` finds it and stopping the worker stops it too."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):  # not Linux: the process group is what is stopped
+        pass
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (children, their children, ...), from /proc; [] where there is no /proc."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{current}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{current}/task/{task}/children") as listed:
+                    children = [int(child) for child in listed.read().split()]
+            except (OSError, ValueError):
+                continue
+            for child in children:
+                if child not in found:
+                    found.append(child)
+                    todo.append(child)
+    return found
+
+
+def kill_all(pid: int) -> None:
+    """SIGKILL for `pid`'s process group and every descendant of `pid`, whatever group or session it moved to."""
+    below = descendants(pid)
+    for child in below:
+        try:
+            os.kill(child, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def watch_parent(parent: int) -> None:
     """If the process that started this worker dies (a kernel killed with kill -9), nothing stays running: the
-    worker's whole process group (it leads one) goes, the package's own children included."""
+    worker, its process group and everything below it go, the package's own children included."""
     while os.getppid() == parent:
         time.sleep(0.25)
-    os.killpg(os.getpgid(0), signal.SIGKILL)
+    kill_all(os.getpid())
 
 
 def main(argv: list[str]) -> None:
     model_dir, stand_in_dir, fd = argv[1], argv[2], int(argv[3])
+    become_subreaper()
     threading.Thread(target=watch_parent, args=(os.getppid(),), daemon=True).start()  # before the package's code
     listener = socket.socket(fileno=fd)  # bound and listening already: the parent connects without waiting
     # this file's folder is not the package's: the stand-ins first, then model/ as ModelArts puts it

@@ -80,10 +80,11 @@ class Predictor:
                 raise ValueError(f'data_type="{data_type}" sends a file: data must be its path, not '
                                  f"{type(data).__name__}")
             files, data = {data_type: data}, None
-        if files:
-            missing = [str(path) for path in files.values() if not Path(path).is_file()]
-            if missing:
-                raise FileNotFoundError(f"no such file to send: {', '.join(missing)}")
+        for path in (files or {}).values():
+            if Path(path).is_dir():
+                raise IsADirectoryError(f"{path} is a folder: send one file at a time")
+            if not Path(path).is_file():
+                raise FileNotFoundError(f"no such file to send: {path}")
         result = self._service.ask(data, files=files, timeout=timeout)
         if not result.ok:
             raise PackageRunError(result, "the local service failed")

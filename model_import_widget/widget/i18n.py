@@ -231,7 +231,10 @@ UI_ZH.update({  # Try locally (widget/trial.py)
     "like any code you run. Run only packages you trust.":
         "这会以你的身份在本机的独立进程中运行 {path}：它能像你运行的任何代码一样读取你的文件、访问网络。只运行你信任的模型包。",
     "Run it": "运行", "Run again": "再次运行", "Stop": "停止", "stopped before it answered": "在应答前已停止", "Sample request (JSON)": "示例请求（JSON）",
-    "The sample request is not JSON ({error}): correct it, then run it.": "示例请求不是 JSON（{error}）：改正后再运行。",
+    "The sample request cannot be sent ({error}): correct it, then run it.": "示例请求无法发送（{error}）：改正后再运行。",
+    "nested too deeply": "嵌套过深",
+    "it is {size} characters; Try locally takes at most {limit}: send larger requests from code with package.dry_run":
+        "它有 {size} 个字符；本地试运行最多接受 {limit} 个：更大的请求请在代码中用 package.dry_run 发送",
     "Running customize_service.py on this machine…": "正在本机运行 customize_service.py…",
     "Answer": "应答", "Stage times": "各阶段耗时", "Check": "检查", "Does not fit config.json's apis": "与 config.json 的 apis 不符",
     "The answer fits config.json's apis.": "应答符合 config.json 的 apis。",

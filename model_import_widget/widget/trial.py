@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from . import i18n
+from ..spec import MAX_TRIAL_REQUEST_CHARS
 
-MAX_SHOWN = 4000  # characters of an answer or a traceback shown in the panel
+MAX_SHOWN = 4000  # characters of an answer or a traceback shown in the panel (display only: nothing is cut off
+#                   from what the package answered; `form._trial.result` has it all)
 
 
 def tryable(form: Any) -> Optional[Path]:
@@ -87,6 +89,7 @@ class LocalTrial:
         self.result: Any = None
         self._service: Any = None
         self._lock = threading.Lock()
+        self._shown_request = ""  # the request the panel last showed
         self._run_number = 0
         self._stop_asked = False  # the run the panel shows; a run stopped, closed or replaced reports nothing
         self.state = "closed"
@@ -107,10 +110,17 @@ class LocalTrial:
         """Run the sample request (in a thread); a request that is not JSON is said so and nothing runs."""
         if self.state == "running" or self.folder is None:
             return
+        if len(self.request_text) > MAX_TRIAL_REQUEST_CHARS:
+            self.state, self.result = "bad_request", self.t(
+                "it is {size} characters; Try locally takes at most {limit}: send larger requests from code with "
+                "package.dry_run", size=f"{len(self.request_text):,}", limit=f"{MAX_TRIAL_REQUEST_CHARS:,}")
+            self.request_text = self._shown_request  # the panel does not echo it back
+            return self._show()
         try:
             request = json.loads(self.request_text or "{}")
-        except ValueError as exc:
-            self.state, self.result = "bad_request", str(exc)
+        except (ValueError, RecursionError) as exc:
+            self.state, self.result = "bad_request", (str(exc) if isinstance(exc, ValueError)
+                                                      else self.t("nested too deeply"))
             return self._show()
         self.state, self.result = "running", None
         self._run_number += 1
@@ -155,7 +165,7 @@ class LocalTrial:
         with self._lock:
             if number != self._run_number:
                 return
-            if self._stop_asked and result.ok:
+            if self._stop_asked:  # the person's Stop, not the package's failure
                 result = DryRunResult(False, error="stopped", message=self.t("stopped before it answered"))
             self.state, self.result = ("done" if result.ok else "failed"), result
             self.request = request
@@ -180,6 +190,7 @@ class LocalTrial:
         t = self.t
         if self.state == "closed":
             return {}
+        self._shown_request = self.request_text
         close = {"id": "trial:close", "label": t("Close")}
         run = {"id": "trial:run", "label": t("Run it"), "style": "primary"}
         base = {"state": self.state, "request": self.request_text, "request_label": t("Sample request (JSON)"),
@@ -191,7 +202,7 @@ class LocalTrial:
             return {**base, "level": "warning", "text": notice, "buttons": [run, close]}
         if self.state == "bad_request":
             return {**base, "level": "error", "buttons": [run, close],
-                    "text": t("The sample request is not JSON ({error}): correct it, then run it.",
+                    "text": t("The sample request cannot be sent ({error}): correct it, then run it.",
                               error=str(self.result))}
         if self.state == "running":
             return {**base, "level": "info", "text": t("Running customize_service.py on this machine…"),

@@ -71,7 +71,7 @@ def test_the_quick_start_model_from_memory_is_tried_locally(served, browser: Bro
 
         request.fill('{"instances": [[0, 1,')  # a person's half-typed request
         panel.get_by_role("button", name="Run again").click()
-        expect(panel.locator(".mi-trial-text")).to_contain_text("The sample request is not JSON")
+        expect(panel.locator(".mi-trial-text")).to_contain_text("The sample request cannot be sent")
         expect(panel).to_have_attribute("data-level", "error")
         expect(request).to_have_value('{"instances": [[0, 1,')  # what was typed stays
         panel.screenshot(path=str(screenshot_dir / f"try-{app}-bad-request.png"), animations="disabled")
