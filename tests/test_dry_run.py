@@ -336,3 +336,13 @@ def test_a_request_too_large_is_refused_before_sending(tmp_path):
     assert result.error == "bad_request" and "a local run takes at most 64 MiB" in result.message
     result = package.dry_run(folder, {}, files={"images": tmp_path})
     assert result.error == "bad_request" and "is a folder: a file to send is a regular file" in result.message
+
+
+def test_a_package_printing_without_end_keeps_only_the_tail(tmp_path):
+    folder = write_package(tmp_path, DOUBLER.replace("return [2 * x for x in data]",
+                                                     "import sys\n        for i in range(200_000):\n"
+                                                     "            sys.stdout.write(f'line {i} ' + 'x' * 200 + '\\\\n')\n"
+                                                     "        return [2 * x for x in data]"))
+    result = package.dry_run(folder, {"numbers": [1]}, timeout=60)
+    assert result.ok, result  # 40 MB printed: the worker never blocked on its output
+    assert len(result.log) <= 4000 and "line 199999" in result.log

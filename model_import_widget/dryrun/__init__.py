@@ -14,7 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
+import threading
 import time
 import uuid
 import weakref
@@ -104,8 +104,7 @@ class LocalService:
             raise FileNotFoundError(f"no customize_service.py in {self.folder / 'model'} (nor in {self.folder}): "
                                     f"choose the folder that holds model/customize_service.py")
         self.model_dir = model_dir
-        self._log = tempfile.TemporaryFile()
-        self._last_log = ""
+        self._log = _Tail()
         self._stopped_because = ""
         # the worker inherits a socket already listening: no port file to poll, and once this side closes its copy,
         # a worker that dies makes the connection fail at once instead of waiting for the timeout
@@ -116,8 +115,9 @@ class LocalService:
             self._worker = subprocess.Popen(
                 [sys.executable, str(_WORKER), str(model_dir.resolve()), str(_STAND_IN), str(listener.fileno())],
                 cwd=model_dir, env={**_worker_environment(), **(env or {})}, stdin=subprocess.DEVNULL,
-                stdout=self._log,
-                stderr=self._log, pass_fds=(listener.fileno(),), start_new_session=True)
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(listener.fileno(),),
+                start_new_session=True)
+        self._log.follow(self._worker.stdout)
         self._finalizer = weakref.finalize(self, _stop, self._worker, self._log)
 
     @property
@@ -179,18 +179,10 @@ class LocalService:
 
     def log(self) -> str:
         """The tail of what the package printed so far."""
-        if self._log.closed:
-            return self._last_log
-        self._log.flush()
-        self._log.seek(0, os.SEEK_END)
-        size = self._log.tell()
-        self._log.seek(max(0, size - _LOG_TAIL))
-        return self._log.read().decode("utf-8", "replace")
+        return self._log.text()
 
     def stop(self) -> None:
         """Stop the worker and everything the package started (its process group). Stopping twice is fine."""
-        if not self._log.closed:
-            self._last_log = self.log()
         self._finalizer()
 
     def __enter__(self) -> "LocalService":
@@ -218,6 +210,8 @@ class LocalService:
                                          f"again")
                 self.stop()
         result.pid = self._worker.pid
+        if not self.running:
+            self._log.finish(0.5)
         result.log = self.log()
         if result.error == "worker_died" and result.log.strip():
             last = [line for line in result.log.strip().splitlines() if line.strip()][-3:]
@@ -305,12 +299,42 @@ def _ask(port: int, method: str, path: str, body: bytes, content_type: str, time
     return DryRunResult(True, response=reply, timings_ms=json.loads(timings) if timings else {})
 
 
-def _stop(worker: subprocess.Popen, log: Any) -> None:
+class _Tail:
+    """What the worker prints, read as it comes (so a chatty package never blocks on a full pipe) and kept only
+    as its last _LOG_TAIL characters: nothing grows on disk or in memory however much it prints."""
+
+    def __init__(self) -> None:
+        self._kept = bytearray()
+        self._lock = threading.Lock()
+        self._reader: threading.Thread | None = None
+
+    def follow(self, stream: Any) -> None:
+        self._reader = threading.Thread(target=self._read, args=(stream,), daemon=True, name="dry-run-output")
+        self._reader.start()
+
+    def _read(self, stream: Any) -> None:
+        with stream:
+            for chunk in iter(lambda: stream.read1(65536), b""):
+                with self._lock:
+                    self._kept += chunk
+                    del self._kept[:-4 * _LOG_TAIL]  # bytes: room for multi-byte characters
+
+    def finish(self, timeout: float = 2.0) -> None:
+        """After the worker is gone: what it printed last is in (the pipe drains once every writer is dead)."""
+        if self._reader is not None:
+            self._reader.join(timeout)
+
+    def text(self) -> str:
+        with self._lock:
+            return bytes(self._kept).decode("utf-8", "replace")[-_LOG_TAIL:]
+
+
+def _stop(worker: subprocess.Popen, log: _Tail) -> None:
     from .worker import kill_all
 
     kill_all(worker.pid)  # the group and everything below the worker: whatever the package started goes too
     worker.wait()
-    log.close()
+    log.finish()
 
 
 # ---------------------------------------------------------------------------------------------------- schema check
