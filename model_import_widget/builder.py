@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import config_file, service_code
-from .dependencies import runtime_python
-from .dryrun import DryRunResult, dry_run
+from .dependencies import runtime_conflict
+from .dryrun import DryRunResult, RunsPackageCodeWarning, dry_run
 from .errors import PackageBuildError
 from .examples import apis_from_example
 from .lint import infer_dependencies, inspect
@@ -440,21 +440,17 @@ def _dependencies(staging: Path, runtime: str, notes: list[str], extra: list[str
     listed = {row["imported_as"] for row in rows}
     rows += [{**pin(module, module, runtime), "imported_as": module, "in_runtime": False}
              for module in extra if module not in listed]
-    chosen, too_new = [], []
+    chosen = []
     for row in sorted(rows, key=lambda row: row["package_name"].lower()):
         if row["in_runtime"] and row["restraint"] != "EXACT":
             continue
         if not row["installed"]:  # the service's code imports only what saved the model here
             raise PackageBuildError([row["note"]])
-        if row["note"]:
-            too_new.append(f"{row['package_name']} {row['package_version']}")
         chosen.append({"package_name": row["package_name"], "package_version": row["package_version"],
                        "restraint": row["restraint"]})
-    if too_new:
-        python = runtime_python(runtime)
-        notes.append(f"the runtime {runtime} has Python {python}, and {', '.join(too_new)} (this kernel's versions, "
-                     f"pinned in config.json) do not install on it: build with runtime= a newer image, or with a "
-                     f"Python {python} kernel, before importing to ModelArts (the embedded registry does not care)")
+    conflict = runtime_conflict(chosen, runtime)
+    if conflict:
+        notes.append(conflict[0].upper() + conflict[1:])
     return chosen
 
 
@@ -491,7 +487,9 @@ def _check(model: Any, staging: Path, folder: Path, request: dict[str, Any], ans
     report = inspect(staging)
     if not report.ok:
         raise PackageBuildError([f"the lint found: {p['message']}" for p in report.problems])
-    result = dry_run(staging, request, timeout=timeout)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RunsPackageCodeWarning)  # the code build itself wrote, for the user's model
+        result = dry_run(staging, request, timeout=timeout)
     if not result.ok:
         # (the staging folder is deleted with the failure: the traceback names the file as it would have been)
         result.traceback = result.traceback.replace(str(staging.resolve()), str(folder))

@@ -10,7 +10,7 @@ import importlib.metadata as metadata
 import re
 from typing import Any, Optional
 
-__all__ = ["pin", "runtime_python", "SERIALISED_BY", "BUILD_VARIANTS"]
+__all__ = ["pin", "runtime_python", "runtime_conflict", "SERIALISED_BY", "BUILD_VARIANTS"]
 
 SERIALISED_BY = frozenset({"scikit-learn", "xgboost", "lightgbm", "catboost", "joblib", "torch", "tensorflow",
                            "keras", "mindspore", "mxnet", "onnx", "onnxruntime", "cloudpickle"})
@@ -21,6 +21,17 @@ estimator warns or breaks under another version): pinned EXACT. Any other is pin
 BUILD_VARIANTS = {"xgboost-cpu": "xgboost"}
 """Distributions that are a build of another one with the same versions (xgboost-cpu is XGBoost without CUDA): the
 pin names the usual distribution, which the service's images and index know."""
+
+
+def _installed_name(name: str) -> str:
+    """The distribution installed here under `name`, or the build variant of it that is (xgboost -> xgboost-cpu)."""
+    for variant, usual in BUILD_VARIANTS.items():
+        if _same(usual, name):
+            try:
+                metadata.version(usual)
+            except metadata.PackageNotFoundError:
+                return variant
+    return name
 
 
 @functools.lru_cache(maxsize=1)
@@ -60,6 +71,30 @@ def runtime_python(runtime: str) -> str:
     """The Python version of a runtime name ("python3.6", "tf1.13-python3.7-gpu", "pytorch_1.8.0-…-py_3.7-…"); ''."""
     found = re.search(r"(?:python|py_)(\d)\.(\d+)", runtime)
     return f"{found.group(1)}.{found.group(2)}" if found else ""
+
+
+def runtime_conflict(packages: list[dict[str, Any]], runtime: Optional[str]) -> str:
+    """A warning naming the pinned packages that cannot install on `runtime`'s Python, as far as this kernel can tell
+    (a package installed here at the pinned version says which Pythons it supports); '' if none. `packages` are
+    {package_name, package_version} rows (config.json's, the form's)."""
+    python = runtime_python(runtime or "")
+    if not python:
+        return ""
+    too_new = []
+    for row in packages:
+        name, version = str(row.get("package_name") or ""), str(row.get("package_version") or "")
+        try:
+            installed = metadata.version(_installed_name(name)).split("+", 1)[0]
+            needs = metadata.metadata(_installed_name(name)).get("Requires-Python") or ""
+        except metadata.PackageNotFoundError:
+            continue
+        if version and installed == version and needs and not _allows(needs, python):
+            too_new.append(f"{name} {version} (Python {needs})")
+    if not too_new:
+        return ""
+    return (f"the runtime {runtime} has Python {python}, too old for {', '.join(too_new)}: before importing into "
+            f"ModelArts, choose a runtime with a newer Python (such as a custom image) or pin older versions that "
+            f"support Python {python} (the embedded registry does not check this)")
 
 
 def _allows(requires: str, python: str) -> bool:

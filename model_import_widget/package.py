@@ -7,10 +7,10 @@
 """
 
 from .builder import BuiltPackage, build
-from .dryrun import DryRunResult, LocalService, dry_run, serve
+from .dryrun import DryRunResult, LocalService, RunsPackageCodeWarning, dry_run, serve
 from .examples import apis_from_example, params_from_example
 from .lint import ENGINES, MAX_PACKAGE_BYTES, SKIPPED_DIR_NAMES, PackageReport, infer_dependencies, inspect
 
 __all__ = ["build", "BuiltPackage", "inspect", "PackageReport", "infer_dependencies", "dry_run", "DryRunResult",
-           "serve", "LocalService", "apis_from_example", "params_from_example", "MAX_PACKAGE_BYTES",
+           "serve", "LocalService", "RunsPackageCodeWarning", "apis_from_example", "params_from_example", "MAX_PACKAGE_BYTES",
            "SKIPPED_DIR_NAMES", "ENGINES"]

@@ -57,7 +57,7 @@ def untouched(parent: Path) -> list[str]:
 
 
 def test_a_scikit_learn_pipeline_builds_imports_and_serves(tmp_path, pipeline, session):
-    with pytest.warns(UserWarning, match="runtime python3.6 has Python 3.6"):
+    with pytest.warns(UserWarning, match="The runtime python3.6 has Python 3.6, too old for joblib"):
         built = package.build(pipeline, tmp_path / "iris", example=X[:3])
     folder = tmp_path / "iris"
     assert built.files == ["model/config.json", "model/customize_service.py", "model/model.joblib"]
@@ -377,3 +377,10 @@ def test_a_whole_training_set_as_example_sends_only_its_first_rows(tmp_path, pip
     built = quietly(pipeline, tmp_path / "p", example=X)
     assert len(built.request["instances"]) == spec.MAX_EXAMPLE_ROWS == 10
     assert built.response == {"predictions": pipeline.predict(X[:10]).tolist()}
+
+
+def test_build_runs_only_its_own_code_and_does_not_warn_about_it(tmp_path, pipeline):
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        package.build(pipeline, tmp_path / "p", example=X[:2])
+    assert not [w for w in said if issubclass(w.category, package.RunsPackageCodeWarning)]

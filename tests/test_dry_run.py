@@ -346,3 +346,12 @@ def test_a_package_printing_without_end_keeps_only_the_tail(tmp_path):
     result = package.dry_run(folder, {"numbers": [1]}, timeout=60)
     assert result.ok, result  # 40 MB printed: the worker never blocked on its output
     assert len(result.log) <= 4000 and "line 199999" in result.log
+
+
+def test_running_a_package_says_first_that_its_code_runs_here(tmp_path):
+    folder = write_package(tmp_path, DOUBLER)
+    with pytest.warns(package.RunsPackageCodeWarning, match=r"This runs .*/pkg/model/customize_service.py on this "
+                                                           r"machine, in a separate process, as you"):
+        package.dry_run(folder, {"numbers": [1]})
+    with pytest.warns(package.RunsPackageCodeWarning):
+        package.serve(folder).stop()

@@ -17,12 +17,14 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-__all__ = ["DryRunResult", "LocalService", "serve", "dry_run", "schema_problems"]
+__all__ = ["DryRunResult", "LocalService", "serve", "dry_run", "schema_problems", "RunsPackageCodeWarning",
+           "runs_code_notice", "RUNS_CODE_NOTICE"]
 
 _HERE = Path(__file__).resolve().parent
 _WORKER = _HERE / "worker.py"
@@ -30,6 +32,19 @@ _STAND_IN = _HERE / "stand_in"
 _SECRET_WORDS = ("TOKEN", "PASSWORD", "PASSWD", "SECRET", "CREDENTIAL", "ACCESS_KEY", "PRIVATE_KEY")
 _SECRET_PARTS = {"AK", "SK", "PAT", "PASS", "PWD"}  # as whole parts of a name (HUAWEICLOUD_SDK_AK), not inside words like MAKEFLAGS
 _LOG_TAIL = 4000
+
+
+class RunsPackageCodeWarning(UserWarning):
+    """Said before a package's own code runs on this machine (dry_run, serve, a local service)."""
+
+
+RUNS_CODE_NOTICE = ("This runs {path} on this machine, in a separate process, as you: it can read your files and use "
+                    "the network like any code you run. Run only packages you trust.")
+"""The words said before running a package's code: what runs, where, and as whom (the form translates them)."""
+
+
+def runs_code_notice(folder: str | os.PathLike[str]) -> str:
+    return RUNS_CODE_NOTICE.format(path=Path(folder) / "model" / "customize_service.py")
 
 
 @dataclass
@@ -225,6 +240,7 @@ def serve(folder: str | os.PathLike[str], *, timeout: float = 30.0) -> LocalServ
     error (the worker stopped) if it cannot start. Call `stop()` (or use it in a `with` block) when done."""
     from ..errors import PackageRunError
 
+    warnings.warn(runs_code_notice(folder), RunsPackageCodeWarning, stacklevel=2)
     service = LocalService(folder)
     ready = service.wait_ready(timeout)
     if not ready.ok:
@@ -244,6 +260,7 @@ def dry_run(folder: str | os.PathLike[str], request: Mapping[str, Any] | None = 
     if _model_dir(folder) is None:
         return DryRunResult(False, error="no_customize_service",
                             message=f"no customize_service.py in {folder / 'model'} (nor in {folder})")
+    warnings.warn(runs_code_notice(folder), RunsPackageCodeWarning, stacklevel=2)
     deadline = time.monotonic() + timeout
     service = LocalService(folder)
     try:

@@ -16,24 +16,12 @@ import weakref
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+from ..dryrun import RUNS_CODE_NOTICE, RunsPackageCodeWarning, runs_code_notice
 from ..errors import BackendUnavailableError, PackageRunError
 
 __all__ = ["Predictor", "RunsPackageCodeWarning", "runs_code_notice", "RUNS_CODE_NOTICE"]
 
 _DATA_TYPES = ("json", "images", "files")
-
-
-class RunsPackageCodeWarning(UserWarning):
-    """Said before a package's own code runs on this machine (a local service, a dry run from the form)."""
-
-
-RUNS_CODE_NOTICE = ("This runs {path} on this machine, in a separate process, as you: it can read your files and use "
-                    "the network like any code you run. Run only packages you trust.")
-"""The words said before running a package's code: what runs, where, and as whom (the form translates them)."""
-
-
-def runs_code_notice(folder: str | os.PathLike[str]) -> str:
-    return RUNS_CODE_NOTICE.format(path=Path(folder) / "model" / "customize_service.py")
 
 
 class Predictor:

@@ -35,6 +35,7 @@ from .trial import LocalTrial, clicked as trial_clicked, tryable
 from .run import ImportRun
 from .status import STATUSES, ended, status_line, summary_line
 from ..sdk.versions import check_version
+from ..dependencies import runtime_conflict
 from .binding import LAYOUT, PACKAGE_COLUMNS, Binding, row as binding_row
 from .fields import TableTraits
 from .view import FormView
@@ -321,6 +322,11 @@ class ModelImportForm(HasTraits):
         taken = self._taken_version_error(checked, report.errors)
         if taken is not None:
             report.errors.append(taken)
+        conflict = runtime_conflict([row for group in checked.get("dependencies") or [] if isinstance(group, dict)
+                                     for row in group.get("packages") or [] if isinstance(row, dict)],
+                                    checked.get("runtime") if isinstance(checked.get("runtime"), str) else None)
+        if conflict:
+            report.warnings.append({"field": "runtime", "message": conflict})
         if self._lint_problems and not any(e["field"] == "source_location" for e in report.errors):
             report.errors.append({"field": "source_location", "type": "package_problem",
                                   "message": "the package cannot be imported: " + "; ".join(self._lint_problems)})
@@ -651,6 +657,10 @@ class ModelImportForm(HasTraits):
             found = check_version(self._session, data["model_name"], data["model_version"])
         except ModelImportError:
             return None  # (the import checks again, and says what is wrong with the registry)
+        if self.model_id and found.existing_id == self.model_id:  # taken by this form's own import
+            if self._prompts.pop("version", None) is not None:
+                self._refresh_prompts()
+            return None
         return self._offer_free_version(found)
 
     def _use_version(self) -> None:

@@ -238,15 +238,29 @@ UI_ZH.update({  # Try locally (widget/trial.py)
     "Running customize_service.py on this machine…": "正在本机运行 customize_service.py…",
     "Answer": "应答", "Stage times": "各阶段耗时", "Check": "检查", "Does not fit config.json's apis": "与 config.json 的 apis 不符",
     "The answer fits config.json's apis.": "应答符合 config.json 的 apis。",
-    "Use this answer as the example": "用此应答作为示例", "Answered in {ms} ms": "{ms} 毫秒内应答",
-    "in": "位于", "Traceback (the package's own code)": "调用栈（模型包自己的代码）", "What it printed": "它的输出",
+    "Use this answer as the example": "用此应答作为示例",
+    " (in {stage})": "（位于 {stage}）", "Traceback (the package's own code)": "调用栈（模型包自己的代码）",
+    "What it printed": "它的输出", "preprocess": "预处理", "inference": "推理", "postprocess": "后处理",
+    "Back to the example": "恢复示例", "Example": "示例",
+    "The parameters and apis already follow this answer: nothing changed.": "参数和 apis 已与此应答一致：没有改动。",
+    "The input and output parameters and apis now follow the sample request and its answer.":
+        "输入输出参数和 apis 已按示例请求及其应答更新。",
+    "Answered in {ms} ms ({seconds} s with starting the package)": "{ms} 毫秒内应答（含启动模型包共 {seconds} 秒）",
+    "Try locally cannot run this package's inference{stage}: {message}": "本地试运行无法运行此模型包的推理{stage}：{message}",
+    "ModelArts' {base} runs the engine on the weights there, and Try locally only imitates the base class: define "
+    "_inference in customize_service.py (or set self.model to a function in __init__) to try this package here":
+        "ModelArts 的 {base} 在此用引擎加载权重推理，而本地试运行只模仿基类：在 customize_service.py 中定义 _inference"
+        "（或在 __init__ 中把 self.model 设为函数）即可在此试运行",
+    "Stopped before it answered.": "在应答前已停止。",
+    "No answer in time, so the package was stopped: {message}": "未按时应答，模型包已停止：{message}",
+    "The package's process ended before it answered: {message}": "模型包的进程在应答前结束：{message}",
+    "{path} is not a file here: replace it with the path of a file on this machine (a relative path starts at {cwd})":
+        "{path} 在此不是文件：请换成本机上一个文件的路径（相对路径从 {cwd} 开始）",
     "Add {package} to the dependencies": "将 {package} 加入依赖", "Missing module": "缺少模块",
     "{module} is not installed in this kernel, so the package cannot run here: install it to try it (pip install "
     "{module}), and list it in the dependencies for ModelArts.":
         "本内核未安装 {module}，模型包无法在此运行：安装后即可试运行（pip install {module}），并将其列入 ModelArts 的依赖。",
     "The package's code failed{stage}: {message}": "模型包的代码出错{stage}：{message}",
-    "The input and output parameters and apis now follow the sample request and its answer":
-        "输入输出参数和 apis 已按示例请求及其应答更新",
 })
 
 UI_ZH.update({  # the models list

@@ -9,7 +9,9 @@ view's `trial` trait: {state, text, level, request, details: [{label, text, pre}
 from __future__ import annotations
 
 import json
+import os
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -46,14 +48,28 @@ def clicked(form: Any, button: str) -> None:
         trial.stop()
     elif button == "trial:close":
         trial.close()
+    elif button == "trial:reset":
+        trial.reset()
     elif button == "trial:use_answer" and trial.result is not None and trial.result.ok:
+        from ..examples import apis_from_example
+
         try:
-            form.set_example(trial.request, trial.result.response)
+            apis = apis_from_example(trial.request, trial.result.response)
         except ValueError as exc:
-            form.widget.notice = {"text": str(exc), "level": "error"}
+            trial.note = str(exc)
         else:
-            form.widget.notice = {"level": "", "text": trial.t(
-                "The input and output parameters and apis now follow the sample request and its answer")}
+            shown = form.value.get("apis")
+            try:
+                shown = json.loads(shown) if isinstance(shown, str) else shown
+            except ValueError:
+                pass
+            if shown == apis:
+                trial.note = trial.t("The parameters and apis already follow this answer: nothing changed.")
+            else:
+                form.set_example(trial.request, trial.result.response)
+                trial.note = trial.t("The input and output parameters and apis now follow the sample request and "
+                                     "its answer.")
+        trial._show()
     elif button.startswith("trial:add:"):
         from .. import dependencies
 
@@ -87,6 +103,8 @@ class LocalTrial:
         self.request_text = ""
         self.sample: Optional[dict] = None  # the example a package built from an object was checked with
         self.result: Any = None
+        self.note = ""  # what the last action on the answer did, shown in the panel
+        self.wall_ms = 0.0  # click to answer, the package's start included
         self._service: Any = None
         self._lock = threading.Lock()
         self._shown_request = ""  # the request the panel last showed
@@ -110,6 +128,7 @@ class LocalTrial:
         """Run the sample request (in a thread); a request that is not JSON is said so and nothing runs."""
         if self.state == "running" or self.folder is None:
             return
+        self.note = ""
         if len(self.request_text) > MAX_TRIAL_REQUEST_CHARS:
             self.state, self.result = "bad_request", self.t(
                 "it is {size} characters; Try locally takes at most {limit}: send larger requests from code with "
@@ -122,11 +141,27 @@ class LocalTrial:
             self.state, self.result = "bad_request", (str(exc) if isinstance(exc, ValueError)
                                                       else self.t("nested too deeply"))
             return self._show()
+        missing = [value for key, value in (request.items() if isinstance(request, dict) else ())
+                   if isinstance(value, str) and self._is_file_field(self.folder, key)
+                   and not Path(os.path.expanduser(value)).is_file()]
+        if missing:
+            self.state, self.result = "bad_request", self.t(
+                "{path} is not a file here: replace it with the path of a file on this machine (a relative path "
+                "starts at {cwd})", path=missing[0], cwd=os.getcwd())
+            return self._show()
         self.state, self.result = "running", None
         self._run_number += 1
         self._show()
         threading.Thread(target=self._run, args=(self.folder, request, self._run_number), daemon=True,
                          name="model-import-try-locally").start()
+
+    def reset(self) -> None:
+        """The sample request as it first was (the example, or one made from the apis)."""
+        if self.folder is not None and self.state != "running":
+            self.request_text = readable_json(self.sample if self.sample is not None else sample_request(self.folder))
+            if self.state == "bad_request":
+                self.state = "ask"
+            self._show()
 
     def stop(self) -> None:
         """Stop a run: its worker (whether started yet or not) and everything it started."""
@@ -148,6 +183,7 @@ class LocalTrial:
         files = {key: value for key, value in request.items()
                  if isinstance(value, str) and self._is_file_field(folder, key)} if isinstance(request, dict) else {}
         body = {key: value for key, value in request.items() if key not in files} if files else request
+        started = time.perf_counter()
         try:
             with self._lock:
                 self._stop_asked = False
@@ -169,6 +205,7 @@ class LocalTrial:
                 result = DryRunResult(False, error="stopped", message=self.t("stopped before it answered"))
             self.state, self.result = ("done" if result.ok else "failed"), result
             self.request = request
+            self.wall_ms = (time.perf_counter() - started) * 1000
         self._show()
 
     @staticmethod
@@ -195,7 +232,7 @@ class LocalTrial:
         run = {"id": "trial:run", "label": t("Run it"), "style": "primary"}
         base = {"state": self.state, "request": self.request_text, "request_label": t("Sample request (JSON)"),
                 "title": t("Try locally"), "details": []}
-        from ..sdk.predictor import RUNS_CODE_NOTICE
+        from ..dryrun import RUNS_CODE_NOTICE
 
         if self.state == "ask":
             notice = t(RUNS_CODE_NOTICE, path=str(self.folder / "model" / "customize_service.py"))
@@ -209,8 +246,10 @@ class LocalTrial:
                     "buttons": [{"id": "trial:stop", "label": t("Stop")}]}
         result = self.result
         again = {"id": "trial:run", "label": t("Run again")}
+        reset = {"id": "trial:reset", "label": t("Back to the example")}
         if self.state == "done":
-            times = " · ".join(f"{stage.strip('_')} {ms:.1f} ms" for stage, ms in result.timings_ms.items())
+            names = {"_preprocess": t("preprocess"), "_inference": t("inference"), "_postprocess": t("postprocess")}
+            times = " · ".join(f"{names.get(stage, stage)} {ms:.1f} ms" for stage, ms in result.timings_ms.items())
             total = sum(result.timings_ms.values())
             details = [{"label": t("Answer"), "text": _shown(readable_json(result.response)), "pre": True},
                        {"label": t("Stage times"), "text": times}]
@@ -219,17 +258,19 @@ class LocalTrial:
                                 "text": "\n".join(result.schema_problems), "pre": True})
             else:
                 details.append({"label": t("Check"), "text": t("The answer fits config.json's apis.")})
-            buttons = [again, {"id": "trial:use_answer", "label": t("Use this answer as the example")}, close]
+            if self.note:
+                details.append({"label": t("Example"), "text": self.note})
+            buttons = [again, {"id": "trial:use_answer", "label": t("Use this answer as the example")}, reset, close]
             return {**base, "level": "warning" if result.schema_problems else "success", "details": details,
-                    "buttons": buttons, "text": t("Answered in {ms} ms", ms=f"{total:.1f}")}
-        stage = f" ({t('in')} {result.stage})" if result.stage else ""
+                    "buttons": buttons, "text": t("Answered in {ms} ms ({seconds} s with starting the package)",
+                                                  ms=f"{total:.1f}", seconds=f"{self.wall_ms / 1000:.1f}")}
         details = []
-        if result.traceback:
+        if result.traceback and result.traceback.count("\n") > 1:  # frames, not only the error line
             details.append({"label": t("Traceback (the package's own code)"), "text": _shown(result.traceback),
                             "pre": True})
         if result.log.strip():
             details.append({"label": t("What it printed"), "text": _shown(result.log), "pre": True})
-        buttons = [again, close]
+        buttons = [again, reset, close]
         if result.missing_module:
             from .. import dependencies
 
@@ -241,9 +282,27 @@ class LocalTrial:
                 "{module} is not installed in this kernel, so the package cannot run here: install it to try it "
                 "(pip install {module}), and list it in the dependencies for ModelArts.",
                 module=result.missing_module)})
-        return {**base, "level": "error", "details": details, "buttons": buttons,
-                "text": t("The package's code failed{stage}: {message}", stage=stage,
-                          message=result.message or result.error)}
+        message = result.message or result.error or ""
+        stage = t(" (in {stage})", stage=result.stage) if result.stage else ""
+        if result.error == "not_imitated":  # the stand-in's words, in the panel's language
+            import re
+
+            base_class = re.search(r"ModelArts' (\w+)", message)
+            message = t("ModelArts' {base} runs the engine on the weights there, and Try locally only imitates the "
+                        "base class: define _inference in customize_service.py (or set self.model to a function in "
+                        "__init__) to try this package here", base=base_class[1] if base_class else "base class")
+        headline = {
+            "not_imitated": ("warning", t("Try locally cannot run this package's inference{stage}: {message}",
+                                          stage=stage, message=message)),
+            "stopped": ("warning", t("Stopped before it answered.")),
+            "bad_request": ("error", t("The sample request cannot be sent ({error}): correct it, then run it.",
+                                       error=message)),
+            "timeout": ("error", t("No answer in time, so the package was stopped: {message}", message=message)),
+            "worker_died": ("error", t("The package's process ended before it answered: {message}",
+                                       message=message)),
+        }.get(result.error or "", ("error", t("The package's code failed{stage}: {message}", stage=stage,
+                                                message=message)))
+        return {**base, "level": headline[0], "details": details, "buttons": buttons, "text": headline[1]}
 
 
 def readable_json(value: Any, indent: str = "") -> str:

@@ -1,6 +1,10 @@
 """The stand-in base every engine's class shares, and MindSpore's SingleNodeService (model_service.model_service)."""
 
 
+class EngineNotImitated(NotImplementedError):
+    """The base class's own _inference was called: the engine it would run is not here (not the package's fault)."""
+
+
 class _StandInService:
     """What ModelArts' base classes give a subclass: `model_name`, `model_path` and the three stages.
 
@@ -24,9 +28,12 @@ class _StandInService:
         model = getattr(self, "model", None)
         if callable(model):
             return model(data)
-        raise NotImplementedError(
-            f"the dry run's stand-in {type(self).__mro__[-2].__name__} loads no engine: set self.model to a "
-            f"callable in __init__ or override _inference")
+        real = next((cls.__name__ for cls in type(self).__mro__ if cls.__module__.startswith("model_service.")
+                     and not cls.__name__.startswith("_")), "the base class")
+        raise EngineNotImitated(
+            f"ModelArts' {real} runs the engine on the weights in _inference, and a local try only imitates the base "
+            f"class: define _inference in customize_service.py (or set self.model to a function in __init__) to try "
+            f"this package here")
 
     def _postprocess(self, data):
         return data
