@@ -38,7 +38,7 @@ CHOICE_WORDS: dict[str, dict[str, str]] = {
 }
 """What each choice of a drop-down means, in the form's words (English; i18n translates)."""
 ROW_WORDS = {"cell": "{column} in row {row}", "up": "Move row {row} up", "down": "Move row {row} down",
-             "remove": "Remove row {row}"}
+             "remove": "Remove row {row}", "actions": "Row actions"}
 """A table's buttons and cells as screen readers and tooltips name them ({row} from 1), filled in by the browser."""
 PACKAGE_COLUMNS = ("package_name", "package_version", "restraint")
 

@@ -131,7 +131,7 @@ UI_ZH: dict[str, str] = {
     "Add them": "添加", "Not now": "暂不", "config.json has other values for: {fields}": "config.json 中以下字段的值不同：{fields}",
     "choose a type…": "请选择类型…", "any version": "任意版本", "pip": "pip",
     "{column} in row {row}": "第 {row} 行的{column}", "Move row {row} up": "上移第 {row} 行",
-    "Move row {row} down": "下移第 {row} 行", "Remove row {row}": "删除第 {row} 行",
+    "Move row {row} down": "下移第 {row} 行", "Remove row {row}": "删除第 {row} 行", "Row actions": "行操作",
     # the badge, questions, notices
     "Embedded registry": "本机注册表", "explicit credentials": "显式传入的凭据",
     "credentials from the environment": "环境变量中的凭据", "credentials from a profile file": "配置文件中的凭据",

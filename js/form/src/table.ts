@@ -58,7 +58,7 @@ export class TableControl implements IControl {
     }
     const actions = element('th');
     actions.scope = 'col';
-    actions.appendChild(element('span', 'mi-visually-hidden', 'Row actions'));
+    actions.appendChild(element('span', 'mi-visually-hidden', this.words('actions', 'Row actions', 0)));
     this.headRow.appendChild(actions);
     this.addButton = element('button', 'mi-button mi-add', spec.add_label || 'Add row');
     this.addButton.type = 'button';
