@@ -80,17 +80,28 @@ def clicked(form: Any, button: str) -> None:
         form.fields["dependencies"].value = [*form.fields["dependencies"].value, binding_row(row, PACKAGE_COLUMNS)]
 
 
-def sample_request(folder: Path) -> dict[str, Any]:
-    """A request to start from: the package's apis request schema filled with placeholder values."""
+def _request_schema(folder: Path) -> Any:
+    """The apis' request schema of the package's config.json; None if it has none (or none that can be read)."""
     from ..config_file import load
-    from ..examples import example_of
 
     try:
-        apis = load(folder / "model" / "config.json").fields.get("apis") or []
-        schema = apis[0]["request"]["data"]
-    except Exception:  # noqa: BLE001 - no config.json, no apis, a broken one: start from an empty object
-        return {}
-    made = example_of(schema)
+        return load(folder / "model" / "config.json").fields["apis"][0]["request"]["data"]
+    except Exception:  # noqa: BLE001 - no config.json, no apis, a broken one
+        return None
+
+
+def _file_fields(folder: Path) -> set[str]:
+    """The request's fields the apis declare as files (sent as multipart/form-data from a path on this machine)."""
+    schema = _request_schema(folder)
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    return {key for key, sub in (properties or {}).items() if isinstance(sub, dict) and sub.get("type") == "file"}
+
+
+def sample_request(folder: Path) -> dict[str, Any]:
+    """A request to start from: the package's apis request schema filled with placeholder values."""
+    from ..examples import example_of
+
+    made = example_of(_request_schema(folder))
     return made if isinstance(made, dict) else {}
 
 
@@ -108,8 +119,8 @@ class LocalTrial:
         self._service: Any = None
         self._lock = threading.Lock()
         self._shown_request = ""  # the request the panel last showed
-        self._run_number = 0
-        self._stop_asked = False  # the run the panel shows; a run stopped, closed or replaced reports nothing
+        self._run_number = 0  # the run the panel shows; a run stopped, closed or replaced reports nothing
+        self._stop_asked = False
         self.state = "closed"
 
     def t(self, english: str, **values: str) -> str:
@@ -120,7 +131,7 @@ class LocalTrial:
     def open(self, folder: Path) -> None:
         """Show what would run, with a sample request to edit, and ask before running it."""
         if self.folder != folder or not self.request_text:
-            self.request_text = readable_json(self.sample if self.sample is not None else sample_request(folder))
+            self.request_text = self._example_text(folder)
         self.folder, self.state, self.result = folder, "ask", None
         self._show()
 
@@ -141,9 +152,9 @@ class LocalTrial:
             self.state, self.result = "bad_request", (str(exc) if isinstance(exc, ValueError)
                                                       else self.t("nested too deeply"))
             return self._show()
-        missing = [value for key, value in (request.items() if isinstance(request, dict) else ())
-                   if isinstance(value, str) and self._is_file_field(self.folder, key)
-                   and not Path(os.path.expanduser(value)).is_file()]
+        file_fields = _file_fields(self.folder) if isinstance(request, dict) else set()
+        missing = [request[key] for key in file_fields if isinstance(request.get(key), str)
+                   and not Path(os.path.expanduser(request[key])).is_file()]
         if missing:
             self.state, self.result = "bad_request", self.t(
                 "{path} is not a file here: replace it with the path of a file on this machine (a relative path "
@@ -152,13 +163,16 @@ class LocalTrial:
         self.state, self.result = "running", None
         self._run_number += 1
         self._show()
-        threading.Thread(target=self._run, args=(self.folder, request, self._run_number), daemon=True,
+        threading.Thread(target=self._run, args=(self.folder, request, file_fields, self._run_number), daemon=True,
                          name="model-import-try-locally").start()
+
+    def _example_text(self, folder: Path) -> str:
+        return readable_json(self.sample if self.sample is not None else sample_request(folder))
 
     def reset(self) -> None:
         """The sample request as it first was (the example, or one made from the apis)."""
         if self.folder is not None and self.state != "running":
-            self.request_text = readable_json(self.sample if self.sample is not None else sample_request(self.folder))
+            self.request_text = self._example_text(self.folder)
             if self.state == "bad_request":
                 self.state = "ask"
             self._show()
@@ -177,11 +191,10 @@ class LocalTrial:
             self.state = "closed"
         self._show()
 
-    def _run(self, folder: Path, request: Any, number: int) -> None:
+    def _run(self, folder: Path, request: Any, file_fields: set[str], number: int) -> None:
         from ..dryrun import DryRunResult, LocalService
 
-        files = {key: value for key, value in request.items()
-                 if isinstance(value, str) and self._is_file_field(folder, key)} if isinstance(request, dict) else {}
+        files = {key: os.path.expanduser(request[key]) for key in file_fields if isinstance(request.get(key), str)}
         body = {key: value for key, value in request.items() if key not in files} if files else request
         started = time.perf_counter()
         try:
@@ -207,16 +220,6 @@ class LocalTrial:
             self.request = request
             self.wall_ms = (time.perf_counter() - started) * 1000
         self._show()
-
-    @staticmethod
-    def _is_file_field(folder: Path, key: str) -> bool:
-        from ..config_file import load
-
-        try:
-            schema = load(folder / "model" / "config.json").fields["apis"][0]["request"]["data"]
-            return schema["properties"][key].get("type") == "file"
-        except Exception:  # noqa: BLE001
-            return False
 
     # ---- the panel --------------------------------------------------------------------------------
 
