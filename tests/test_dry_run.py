@@ -355,3 +355,21 @@ def test_running_a_package_says_first_that_its_code_runs_here(tmp_path):
         package.dry_run(folder, {"numbers": [1]})
     with pytest.warns(package.RunsPackageCodeWarning):
         package.serve(folder).stop()
+
+
+def test_a_service_with_a_mixin_is_constructed_as_its_base_class_says(tmp_path):
+    """The base's own __init__ (not the class's last base before object) decides how the service is constructed."""
+    folder = write_package(tmp_path, """\
+        from model_service.python_model_service import XgSklServingBaseService
+
+        class Logging:
+            def note(self):
+                return "noted"
+
+        class Service(XgSklServingBaseService, Logging):
+            def _inference(self, data):
+                return {"path": self.model_path, "name": self.model_name, "note": self.note()}
+        """, config={"model_algorithm": "predict_analysis", "model_type": "Scikit_Learn"})
+    result = package.dry_run(folder, {})
+    assert result.ok, result
+    assert result.response == {"path": str((folder / "model").resolve()), "name": None, "note": "noted"}

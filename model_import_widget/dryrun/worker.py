@@ -70,7 +70,7 @@ def load_service(model_dir: str) -> tuple[object | None, dict | None]:
     service_class = leaves[0]
     model_name = os.path.basename(os.path.dirname(os.path.realpath(model_dir))) or "model"
     try:
-        if service_class.__init__ is getattr(service_class.__mro__[-2], "__init__", None):  # not overridden
+        if (getattr(service_class.__init__, "__module__", "") or "").startswith("model_service"):  # the base's own
             positional = 1 if getattr(service_class, "_takes_model_path_only", False) else 2
         else:
             parameters = [p for p in inspect.signature(service_class.__init__).parameters.values()][1:]

@@ -41,6 +41,7 @@ class Predictor:
         predictor = cls.__new__(cls)
         predictor.session, predictor.model_id, predictor.folder = session, model_id, folder
         predictor.service_id = f"local-service-{os.urandom(6).hex()}"
+        predictor.last_timings_ms = {}  # each stage's time in the last predict()
         warnings.warn(runs_code_notice(folder), RunsPackageCodeWarning, stacklevel=3)
         predictor._service = LocalService(folder, env=dict(envs))
         predictor._cleanup = weakref.finalize(predictor, _remove, predictor._service, scratch)
